@@ -1,0 +1,11 @@
+DROP TABLE events;
+DROP TABLE intervention_cases;
+DROP TABLE interventions;
+DROP TABLE sentences;
+DROP TABLE hearings;
+DROP TABLE trials;
+DROP TABLE charges;
+DROP TABLE case_defenders;
+DROP TABLE cases;
+DROP TABLE defenders;
+DROP TABLE countries;

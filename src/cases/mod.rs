@@ -1,0 +1,227 @@
+//! Cases: one situation followed over time, with its defenders and records.
+
+pub mod routes;
+pub mod store;
+
+use crate::domain::{search_key, to_json_list};
+use crate::error::ApiError;
+use crate::http::{nullable, present, Problems};
+use crate::vocabulary::{CaseRole, CaseStatus, ClosedReason};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
+#[diesel(table_name = crate::schema::cases, treat_none_as_null = true)]
+pub struct Case {
+    pub id: String,
+    pub title: String,
+    pub country: String,
+    pub status: String,
+    pub closed_reason: Option<String>,
+    pub summary: Option<String>,
+    #[serde(serialize_with = "crate::domain::json_list")]
+    pub subjects: String,
+    pub opened_on: Option<NaiveDate>,
+    pub confidential: bool,
+    #[serde(skip)]
+    pub search_text: String,
+    pub version: i64,
+    #[serde(serialize_with = "crate::domain::utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc")]
+    pub updated_at: NaiveDateTime,
+    #[serde(skip)]
+    pub deleted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = crate::schema::cases)]
+pub struct NewCase {
+    pub id: String,
+    pub title: String,
+    pub country: String,
+    pub status: String,
+    pub closed_reason: Option<String>,
+    pub summary: Option<String>,
+    pub subjects: String,
+    pub opened_on: Option<NaiveDate>,
+    pub confidential: bool,
+    pub search_text: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCase {
+    #[validate(length(min = 1, max = 300))]
+    pub title: String,
+    #[validate(custom(function = "crate::domain::valid_country"))]
+    pub country: String,
+    #[serde(default = "open")]
+    pub status: CaseStatus,
+    pub closed_reason: Option<ClosedReason>,
+    #[validate(length(max = 20000))]
+    pub summary: Option<String>,
+    #[serde(default)]
+    #[validate(custom(function = "crate::domain::valid_subjects"))]
+    pub subjects: Vec<String>,
+    pub opened_on: Option<NaiveDate>,
+    #[serde(default)]
+    pub confidential: bool,
+}
+
+fn open() -> CaseStatus {
+    CaseStatus::Open
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCase {
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(min = 1, max = 300))]
+    pub title: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[validate(custom(function = "crate::domain::valid_country"))]
+    pub country: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<CaseStatus>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub closed_reason: Option<Option<ClosedReason>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(max = 20000))]
+    pub summary: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[validate(custom(function = "crate::domain::valid_subjects"))]
+    pub subjects: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub opened_on: Option<Option<NaiveDate>>,
+    #[serde(default, deserialize_with = "present")]
+    pub confidential: Option<bool>,
+}
+
+/// Title and summary as one search key; defenders' names are matched through links.
+pub fn search_text(title: &str, summary: Option<&str>) -> String {
+    search_key(&format!("{title}\n{}", summary.unwrap_or_default()))
+}
+
+/// Rules across fields, checked on the case as it will be.
+fn check(status: &str, closed_reason: Option<&str>) -> Result<(), ApiError> {
+    let mut problems = Problems::new();
+    match (status, closed_reason) {
+        ("closed", None) => problems.add("closed_reason", "is required when the case is closed"),
+        ("open", Some(_)) => problems.add("closed_reason", "must be null while the case is open"),
+        _ => {}
+    }
+    problems.into_result()
+}
+
+impl CreateCase {
+    pub fn into_new(self) -> Result<NewCase, ApiError> {
+        let closed_reason = self.closed_reason.map(|r| r.as_str().to_string());
+        check(self.status.as_str(), closed_reason.as_deref())?;
+        let now = crate::db::now();
+        Ok(NewCase {
+            id: crate::db::new_id(),
+            search_text: search_text(&self.title, self.summary.as_deref()),
+            title: self.title,
+            country: self.country,
+            status: self.status.as_str().into(),
+            closed_reason,
+            summary: self.summary,
+            subjects: to_json_list(&self.subjects),
+            opened_on: self.opened_on,
+            confidential: self.confidential,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
+impl UpdateCase {
+    pub fn apply(self, current: &Case) -> Result<Case, ApiError> {
+        let mut next = current.clone();
+        let subjects = self
+            .subjects
+            .unwrap_or_else(|| crate::domain::from_json_list(&current.subjects));
+        if let Some(title) = self.title {
+            next.title = title;
+        }
+        if let Some(country) = self.country {
+            next.country = country;
+        }
+        if let Some(status) = self.status {
+            next.status = status.as_str().into();
+            // Reopening clears the reason it was closed for, unless one is given.
+            if status == CaseStatus::Open && self.closed_reason.is_none() {
+                next.closed_reason = None;
+            }
+        }
+        if let Some(reason) = self.closed_reason {
+            next.closed_reason = reason.map(|r| r.as_str().into());
+        }
+        if let Some(summary) = self.summary {
+            next.summary = summary;
+        }
+        if let Some(opened_on) = self.opened_on {
+            next.opened_on = opened_on;
+        }
+        if let Some(confidential) = self.confidential {
+            next.confidential = confidential;
+        }
+        check(&next.status, next.closed_reason.as_deref())?;
+        next.subjects = to_json_list(&subjects);
+        next.search_text = search_text(&next.title, next.summary.as_deref());
+        next.version = current.version + 1;
+        next.updated_at = crate::db::now();
+        Ok(next)
+    }
+}
+
+/// Body of `PUT /cases/{id}/defenders/{defender_id}`.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct LinkDefender {
+    pub role: CaseRole,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[diesel(table_name = crate::schema::case_defenders)]
+pub struct CaseDefenderLink {
+    pub case_id: String,
+    pub defender_id: String,
+    pub role: String,
+    #[serde(serialize_with = "crate::domain::utc")]
+    pub created_at: NaiveDateTime,
+}
+
+/// A defender as embedded in a case: the defender plus their part in it.
+#[derive(Debug, Serialize)]
+pub struct CaseDefender {
+    #[serde(flatten)]
+    pub defender: crate::defenders::Defender,
+    pub role_in_case: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TrialWithHearings {
+    #[serde(flatten)]
+    pub trial: crate::trials::Trial,
+    pub hearings: Vec<crate::hearings::HearingView>,
+}
+
+/// `GET /cases/{id}`: the case with everything recorded in it.
+#[derive(Debug, Serialize)]
+pub struct CaseDetail {
+    #[serde(flatten)]
+    pub case: Case,
+    pub defenders: Vec<CaseDefender>,
+    pub charges: Vec<crate::charges::Charge>,
+    pub trials: Vec<TrialWithHearings>,
+    pub sentences: Vec<crate::sentences::Sentence>,
+    pub interventions: Vec<crate::interventions::Intervention>,
+}

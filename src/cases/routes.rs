@@ -1,0 +1,194 @@
+use super::{store, CreateCase, LinkDefender, UpdateCase};
+use crate::db::Db;
+use crate::domain::check_country;
+use crate::error::ApiResult;
+use crate::http::{
+    created, no_content, ok_versioned, parse_vocab_param, Actor, ApiJson, ApiQuery, IfMatch, Page,
+    PageRequest, Problems,
+};
+use crate::vocabulary::CaseStatus;
+use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    country: Option<String>,
+    status: Option<String>,
+    subject: Option<String>,
+    defender: Option<String>,
+    q: Option<String>,
+    updated_since: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `updated_since` takes an RFC 3339 timestamp or a plain date (midnight UTC).
+fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDateTime> {
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(value) {
+        return Some(t.naive_utc());
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return d.and_hms_opt(0, 0, 0);
+    }
+    problems.add(
+        "updated_since",
+        "must be an RFC 3339 timestamp or a date as YYYY-MM-DD",
+    );
+    None
+}
+
+#[get("/cases")]
+pub async fn list(db: web::Data<Db>, query: ApiQuery<CaseQuery>) -> ApiResult<HttpResponse> {
+    let q = query.0;
+    let mut problems = Problems::new();
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    if let Some(country) = &q.country {
+        check_country("country", country, &mut problems);
+    }
+    let status = parse_vocab_param(
+        "status",
+        q.status.as_deref(),
+        CaseStatus::parse,
+        CaseStatus::expected,
+        &mut problems,
+    );
+    if q.q
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty() || t.len() > 200)
+    {
+        problems.add("q", "must be 1 to 200 characters long");
+    }
+    if q.subject
+        .as_deref()
+        .is_some_and(|t| t.is_empty() || t.len() > 100)
+    {
+        problems.add("subject", "must be 1 to 100 characters long");
+    }
+    let updated_since = q
+        .updated_since
+        .as_deref()
+        .and_then(|v| parse_since(v, &mut problems));
+    problems.into_result()?;
+    let filter = store::CaseFilter {
+        country: q.country,
+        status: status.map(|s| s.as_str().to_string()),
+        subject: q.subject,
+        defender: q.defender,
+        q: q.q,
+        updated_since,
+    };
+    let after = page.after.as_ref().map(|k| k[0].clone());
+    let fetch = page.fetch();
+    let rows = db
+        .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
+}
+
+#[post("/cases")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    actor: Actor,
+    body: ApiJson<CreateCase>,
+) -> ApiResult<HttpResponse> {
+    let new = body.0.into_new()?;
+    let case = db
+        .write(move |conn| store::insert(conn, &actor.0, new))
+        .await?;
+    Ok(created(
+        &req,
+        &format!("/api/v1/cases/{}", case.id),
+        case.version,
+        &case,
+    ))
+}
+
+#[get("/cases/{id}")]
+pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let detail = db.read(move |conn| store::detail(conn, &id)).await?;
+    Ok(ok_versioned(detail.case.version, &detail))
+}
+
+#[patch("/cases/{id}")]
+pub async fn update(
+    db: web::Data<Db>,
+    actor: Actor,
+    id: web::Path<String>,
+    precondition: IfMatch,
+    body: ApiJson<UpdateCase>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let case = db
+        .write(move |conn| {
+            let current = store::get(conn, &id)?;
+            precondition.check(current.version)?;
+            let next = patch.apply(&current)?;
+            store::update(conn, &actor.0, &current, &next)?;
+            Ok(next)
+        })
+        .await?;
+    Ok(ok_versioned(case.version, &case))
+}
+
+#[delete("/cases/{id}")]
+pub async fn delete(
+    db: web::Data<Db>,
+    actor: Actor,
+    id: web::Path<String>,
+    precondition: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.write(move |conn| {
+        let case = store::get(conn, &id)?;
+        precondition.check(case.version)?;
+        store::delete(conn, &actor.0, &case)
+    })
+    .await?;
+    Ok(no_content())
+}
+
+#[put("/cases/{id}/defenders/{defender_id}")]
+pub async fn link_defender(
+    db: web::Data<Db>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+    body: ApiJson<LinkDefender>,
+) -> ApiResult<HttpResponse> {
+    let (case_id, defender_id) = path.into_inner();
+    let role = body.0.role.as_str();
+    let (link, is_new) = db
+        .write(move |conn| {
+            let case = store::get(conn, &case_id)?;
+            let defender = crate::defenders::store::find(conn, &defender_id)?
+                .ok_or_else(|| crate::error::not_found("defender"))?;
+            store::link_defender(conn, &actor.0, &case, &defender, role)
+        })
+        .await?;
+    let mut response = if is_new {
+        HttpResponse::Created()
+    } else {
+        HttpResponse::Ok()
+    };
+    Ok(response.json(link))
+}
+
+#[delete("/cases/{id}/defenders/{defender_id}")]
+pub async fn unlink_defender(
+    db: web::Data<Db>,
+    actor: Actor,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let (case_id, defender_id) = path.into_inner();
+    db.write(move |conn| {
+        let case = store::get(conn, &case_id)?;
+        let defender = crate::defenders::store::find(conn, &defender_id)?
+            .ok_or_else(|| crate::error::not_found("defender"))?;
+        store::unlink_defender(conn, &actor.0, &case, &defender)
+    })
+    .await?;
+    Ok(no_content())
+}

@@ -1,0 +1,372 @@
+use super::{Case, CaseDefender, CaseDefenderLink, CaseDetail, NewCase, TrialWithHearings};
+use crate::db::DbConnection;
+use crate::error::{conflict, not_found, ApiError, ApiResult};
+use crate::events::{diff, store::record, ChangeRecord};
+use crate::schema::{case_defenders as cd, cases::dsl as c, charges, defenders, sentences};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+#[derive(Debug, Default)]
+pub struct CaseFilter {
+    pub country: Option<String>,
+    pub status: Option<String>,
+    pub subject: Option<String>,
+    pub defender: Option<String>,
+    pub q: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> ApiResult<Vec<Case>> {
+    let mut query = c::cases
+        .filter(c::deleted_at.is_null())
+        .select(Case::as_select())
+        .into_boxed();
+    if let Some(country) = &filter.country {
+        query = query.filter(c::country.eq(country.clone()));
+    }
+    if let Some(status) = &filter.status {
+        query = query.filter(c::status.eq(status.clone()));
+    }
+    if let Some(subject) = &filter.subject {
+        query = query.filter(
+            c::subjects
+                .like(crate::domain::list_member_pattern(subject))
+                .escape('\\'),
+        );
+    }
+    if let Some(defender) = &filter.defender {
+        let linked = cd::table
+            .filter(cd::defender_id.eq(defender.clone()))
+            .select(cd::case_id);
+        query = query.filter(c::id.eq_any(linked));
+    }
+    if let Some(q) = &filter.q {
+        let pattern = crate::domain::contains_pattern(q);
+        let by_name = cd::table
+            .inner_join(defenders::table)
+            .filter(defenders::search_names.like(pattern.clone()).escape('\\'))
+            .select(cd::case_id);
+        query = query.filter(
+            c::search_text
+                .like(pattern)
+                .escape('\\')
+                .or(c::id.eq_any(by_name)),
+        );
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(c::updated_at.ge(since));
+    }
+    if let Some(after) = after {
+        query = query.filter(c::id.gt(after.to_string()));
+    }
+    Ok(query.order(c::id).limit(limit).load(conn)?)
+}
+
+/// A case that has not been deleted.
+pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Case> {
+    c::cases
+        .find(id)
+        .filter(c::deleted_at.is_null())
+        .select(Case::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found("case"))
+}
+
+pub fn insert(conn: &mut DbConnection, actor: &str, new: NewCase) -> ApiResult<Case> {
+    diesel::insert_into(c::cases).values(&new).execute(conn)?;
+    let case = get(conn, &new.id)?;
+    record(
+        conn,
+        actor,
+        ChangeRecord {
+            case_id: case.id.clone(),
+            kind: "case_opened".into(),
+            record_type: "case",
+            record_id: case.id.clone(),
+            title: format!("Case opened: {}", case.title),
+            changes: diff(None, Some(&case)),
+            defender_ids: vec![],
+        },
+    )?;
+    Ok(case)
+}
+
+pub fn update(conn: &mut DbConnection, actor: &str, current: &Case, next: &Case) -> ApiResult<()> {
+    let written = diesel::update(
+        c::cases
+            .find(&next.id)
+            .filter(c::version.eq(current.version)),
+    )
+    .set(next)
+    .execute(conn)?;
+    if written == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the case was changed by someone else meanwhile; fetch it again".into(),
+        ));
+    }
+    let changes = diff(Some(current), Some(next));
+    if changes.is_empty() {
+        return Ok(());
+    }
+    let (kind, title) = if current.status != next.status {
+        match next.closed_reason.as_deref() {
+            Some(reason) => (
+                "case_status_changed",
+                format!("Case closed ({})", reason.replace('_', " ")),
+            ),
+            None => ("case_status_changed", "Case reopened".to_string()),
+        }
+    } else {
+        let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
+        (
+            "case_updated",
+            format!("Case details updated: {}", fields.join(", ")),
+        )
+    };
+    record(
+        conn,
+        actor,
+        ChangeRecord {
+            case_id: next.id.clone(),
+            kind: kind.into(),
+            record_type: "case",
+            record_id: next.id.clone(),
+            title,
+            changes,
+            defender_ids: vec![],
+        },
+    )
+}
+
+/// Marks a case deleted. Its timeline stays, and ends with the deletion.
+pub fn delete(conn: &mut DbConnection, actor: &str, case: &Case) -> ApiResult<()> {
+    let now = crate::db::now();
+    let written = diesel::update(c::cases.find(&case.id).filter(c::version.eq(case.version)))
+        .set((
+            c::deleted_at.eq(now),
+            c::version.eq(case.version + 1),
+            c::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if written == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the case was changed meanwhile".into(),
+        ));
+    }
+    record(
+        conn,
+        actor,
+        ChangeRecord {
+            case_id: case.id.clone(),
+            kind: "case_deleted".into(),
+            record_type: "case",
+            record_id: case.id.clone(),
+            title: format!("Case deleted: {}", case.title),
+            changes: diff(Some(case), None),
+            defender_ids: vec![],
+        },
+    )
+}
+
+/// Marks the case as changed for `updated_since`, when one of its records changes.
+pub fn touch(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
+    diesel::update(c::cases.find(case_id))
+        .set(c::updated_at.eq(crate::db::now()))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_link(
+    conn: &mut DbConnection,
+    case_id: &str,
+    defender_id: &str,
+) -> ApiResult<Option<CaseDefenderLink>> {
+    Ok(cd::table
+        .find((case_id, defender_id))
+        .select(CaseDefenderLink::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Links a defender to a case, or changes their role in it. Returns the link and
+/// whether it is new.
+pub fn link_defender(
+    conn: &mut DbConnection,
+    actor: &str,
+    case: &Case,
+    defender: &crate::defenders::Defender,
+    role: &str,
+) -> ApiResult<(CaseDefenderLink, bool)> {
+    let existing = find_link(conn, &case.id, &defender.id)?;
+    let (link, is_new, kind, title) = match existing {
+        Some(link) if link.role == role => return Ok((link, false)),
+        Some(link) => {
+            diesel::update(cd::table.find((&case.id, &defender.id)))
+                .set(cd::role.eq(role))
+                .execute(conn)?;
+            let title = format!(
+                "{}'s role in the case changed from {} to {}",
+                defender.name, link.role, role
+            );
+            let next = CaseDefenderLink {
+                role: role.into(),
+                ..link
+            };
+            (next, false, "defender_role_changed", title)
+        }
+        None => {
+            let link = CaseDefenderLink {
+                case_id: case.id.clone(),
+                defender_id: defender.id.clone(),
+                role: role.into(),
+                created_at: crate::db::now(),
+            };
+            diesel::insert_into(cd::table).values(&link).execute(conn)?;
+            let title = format!("{} added to the case as {}", defender.name, role);
+            (link, true, "defender_linked", title)
+        }
+    };
+    let mut changes = serde_json::Map::new();
+    changes.insert("role".into(), serde_json::json!({"old": null, "new": role}));
+    record(
+        conn,
+        actor,
+        ChangeRecord {
+            case_id: case.id.clone(),
+            kind: kind.into(),
+            record_type: "case_defender",
+            record_id: defender.id.clone(),
+            title,
+            changes,
+            defender_ids: vec![defender.id.clone()],
+        },
+    )?;
+    Ok((link, is_new))
+}
+
+/// Unlinks a defender who has no charge or sentence in the case.
+pub fn unlink_defender(
+    conn: &mut DbConnection,
+    actor: &str,
+    case: &Case,
+    defender: &crate::defenders::Defender,
+) -> ApiResult<()> {
+    let link = find_link(conn, &case.id, &defender.id)?
+        .ok_or_else(|| ApiError::NotFound("the defender is not linked to this case".into()))?;
+    let charges: i64 = charges::table
+        .filter(charges::case_id.eq(&case.id))
+        .filter(charges::defender_id.eq(&defender.id))
+        .count()
+        .get_result(conn)?;
+    let sentences: i64 = sentences::table
+        .filter(sentences::case_id.eq(&case.id))
+        .filter(sentences::defender_id.eq(&defender.id))
+        .count()
+        .get_result(conn)?;
+    if charges + sentences > 0 {
+        return Err(conflict(format!(
+            "the defender has {charges} charge(s) and {sentences} sentence(s) in this case; delete those first"
+        )));
+    }
+    diesel::delete(cd::table.find((&case.id, &defender.id))).execute(conn)?;
+    let mut changes = serde_json::Map::new();
+    changes.insert(
+        "role".into(),
+        serde_json::json!({"old": link.role, "new": null}),
+    );
+    record(
+        conn,
+        actor,
+        ChangeRecord {
+            case_id: case.id.clone(),
+            kind: "defender_unlinked".into(),
+            record_type: "case_defender",
+            record_id: defender.id.clone(),
+            title: format!("{} removed from the case", defender.name),
+            changes,
+            defender_ids: vec![defender.id.clone()],
+        },
+    )
+}
+
+pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<CaseDefender>> {
+    let rows: Vec<(crate::defenders::Defender, String)> = cd::table
+        .inner_join(defenders::table)
+        .filter(cd::case_id.eq(case_id))
+        .order(defenders::id)
+        .select((crate::defenders::Defender::as_select(), cd::role))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(defender, role_in_case)| CaseDefender {
+            defender,
+            role_in_case,
+        })
+        .collect())
+}
+
+/// The case with all its records, read in one transaction so the parts agree.
+pub fn detail(conn: &mut DbConnection, id: &str) -> ApiResult<CaseDetail> {
+    conn.transaction(|conn| {
+        let case = get(conn, id)?;
+        let defenders = defenders_of(conn, id)?;
+        let charges = crate::charges::store::for_case(conn, id)?;
+        let mut hearings = crate::hearings::store::for_case(conn, id)?;
+        let trials = crate::trials::store::for_case(conn, id)?
+            .into_iter()
+            .map(|trial| {
+                let (mine, rest): (Vec<_>, Vec<_>) =
+                    hearings.drain(..).partition(|h| h.trial_id == trial.id);
+                hearings = rest;
+                TrialWithHearings {
+                    hearings: mine
+                        .into_iter()
+                        .map(crate::hearings::HearingView::from)
+                        .collect(),
+                    trial,
+                }
+            })
+            .collect();
+        let sentences = crate::sentences::store::for_case(conn, id)?;
+        let interventions = crate::interventions::store::for_case(conn, id)?;
+        Ok(CaseDetail {
+            case,
+            defenders,
+            charges,
+            trials,
+            sentences,
+            interventions,
+        })
+    })
+}
+
+/// 422 naming `field` unless the defender is linked to the case.
+pub fn require_linked(
+    conn: &mut DbConnection,
+    case_id: &str,
+    defender_id: &str,
+    field: &str,
+) -> ApiResult<()> {
+    match find_link(conn, case_id, defender_id)? {
+        Some(_) => Ok(()),
+        None => Err(crate::error::invalid(
+            field,
+            "must be a defender linked to this case",
+        )),
+    }
+}
+
+pub fn find_by_title(conn: &mut DbConnection, title: &str) -> ApiResult<Option<Case>> {
+    Ok(c::cases
+        .filter(c::title.eq(title))
+        .filter(c::deleted_at.is_null())
+        .select(Case::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -1,0 +1,96 @@
+use super::{store, CreateCharge, UpdateCharge};
+use crate::db::Db;
+use crate::error::ApiResult;
+use crate::http::{
+    created, no_content, ok_versioned, Actor, ApiJson, ApiQuery, IfMatch, Page, PageQuery,
+};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+
+#[get("/cases/{id}/charges")]
+pub async fn list(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    query: ApiQuery<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let case_id = id.into_inner();
+    let page = query.0.page(1)?;
+    let after = page.after.as_ref().map(|k| k[0].clone());
+    let fetch = page.fetch();
+    let rows = db
+        .read(move |conn| {
+            crate::cases::store::get(conn, &case_id)?;
+            store::page(conn, &case_id, after.as_deref(), fetch)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
+}
+
+#[post("/cases/{id}/charges")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: ApiJson<CreateCharge>,
+) -> ApiResult<HttpResponse> {
+    let case_id = id.into_inner();
+    let input = body.0;
+    let charge = db
+        .write(move |conn| {
+            crate::cases::store::get(conn, &case_id)?;
+            store::insert(conn, &actor.0, input.into_new(&case_id))
+        })
+        .await?;
+    Ok(created(
+        &req,
+        &format!("/api/v1/charges/{}", charge.id),
+        charge.version,
+        &charge,
+    ))
+}
+
+#[get("/charges/{id}")]
+pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let charge = db.read(move |conn| store::get(conn, &id)).await?;
+    Ok(ok_versioned(charge.version, &charge))
+}
+
+#[patch("/charges/{id}")]
+pub async fn update(
+    db: web::Data<Db>,
+    actor: Actor,
+    id: web::Path<String>,
+    precondition: IfMatch,
+    body: ApiJson<UpdateCharge>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let charge = db
+        .write(move |conn| {
+            let current = store::get(conn, &id)?;
+            precondition.check(current.version)?;
+            let next = patch.apply(&current)?;
+            store::update(conn, &actor.0, &current, &next)?;
+            Ok(next)
+        })
+        .await?;
+    Ok(ok_versioned(charge.version, &charge))
+}
+
+#[delete("/charges/{id}")]
+pub async fn delete(
+    db: web::Data<Db>,
+    actor: Actor,
+    id: web::Path<String>,
+    precondition: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.write(move |conn| {
+        let charge = store::get(conn, &id)?;
+        precondition.check(charge.version)?;
+        store::delete(conn, &actor.0, &charge)
+    })
+    .await?;
+    Ok(no_content())
+}

@@ -1,0 +1,103 @@
+//! Layered configuration: built-in defaults (config/base.yaml, compiled in), then
+//! config/base.yaml and config/<environment>.yaml from the config directory when
+//! present, then `APP_<SECTION>__<KEY>` environment variables.
+
+use serde::Deserialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub application: ApplicationSettings,
+    pub database: DatabaseSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApplicationSettings {
+    pub host: String,
+    pub port: u16,
+    pub base_url: String,
+    pub max_body_bytes: usize,
+    pub default_actor: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub busy_timeout_ms: u32,
+    pub connection_timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LogSettings {
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    Local,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Environment::Local => "local",
+            Environment::Production => "production",
+        }
+    }
+}
+
+impl TryFrom<String> for Environment {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.to_lowercase().as_str() {
+            "local" => Ok(Self::Local),
+            "production" => Ok(Self::Production),
+            other => Err(format!(
+                "{other} is not a supported environment: use `local` or `production`"
+            )),
+        }
+    }
+}
+
+const BASE_DEFAULTS: &str = include_str!("../config/base.yaml");
+
+/// Reads the settings for `APP_ENVIRONMENT` (default `local`) from `APP_CONFIG_DIR`
+/// (default `./config`).
+pub fn get_configuration() -> Result<Settings, config::ConfigError> {
+    let environment: Environment = std::env::var("APP_ENVIRONMENT")
+        .unwrap_or_else(|_| "local".into())
+        .try_into()
+        .map_err(config::ConfigError::Message)?;
+    let dir = std::env::var("APP_CONFIG_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from("config"));
+
+    config::Config::builder()
+        .add_source(config::File::from_str(
+            BASE_DEFAULTS,
+            config::FileFormat::Yaml,
+        ))
+        .add_source(config::File::from(dir.join("base.yaml")).required(false))
+        .add_source(
+            config::File::from(dir.join(format!("{}.yaml", environment.as_str()))).required(false),
+        )
+        .add_source(
+            config::Environment::with_prefix("APP")
+                .prefix_separator("_")
+                .separator("__")
+                .try_parsing(true),
+        )
+        .build()?
+        .try_deserialize()
+}

@@ -1,0 +1,156 @@
+//! Defenders: the people at risk that cases are about.
+
+pub mod routes;
+pub mod store;
+
+use crate::domain::{search_key, to_json_list};
+use crate::http::{nullable, present};
+use crate::vocabulary::DefenderRole;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
+#[diesel(table_name = crate::schema::defenders, treat_none_as_null = true)]
+pub struct Defender {
+    pub id: String,
+    pub name: String,
+    #[serde(serialize_with = "crate::domain::json_list")]
+    pub other_names: String,
+    #[serde(skip)]
+    pub search_names: String,
+    pub role: String,
+    pub organisation: Option<String>,
+    pub country: String,
+    pub details: Option<String>,
+    pub confidential: bool,
+    pub version: i64,
+    #[serde(serialize_with = "crate::domain::utc")]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::domain::utc")]
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = crate::schema::defenders)]
+pub struct NewDefender {
+    pub id: String,
+    pub name: String,
+    pub other_names: String,
+    pub search_names: String,
+    pub role: String,
+    pub organisation: Option<String>,
+    pub country: String,
+    pub details: Option<String>,
+    pub confidential: bool,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDefender {
+    #[validate(length(min = 1, max = 200))]
+    pub name: String,
+    #[serde(default)]
+    #[validate(custom(function = "crate::domain::valid_names"))]
+    pub other_names: Vec<String>,
+    pub role: DefenderRole,
+    #[validate(length(min = 1, max = 300))]
+    pub organisation: Option<String>,
+    #[validate(custom(function = "crate::domain::valid_country"))]
+    pub country: String,
+    #[validate(length(max = 10000))]
+    pub details: Option<String>,
+    #[serde(default)]
+    pub confidential: bool,
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDefender {
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(min = 1, max = 200))]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[validate(custom(function = "crate::domain::valid_names"))]
+    pub other_names: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub role: Option<DefenderRole>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(min = 1, max = 300))]
+    pub organisation: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[validate(custom(function = "crate::domain::valid_country"))]
+    pub country: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(max = 10000))]
+    pub details: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    pub confidential: Option<bool>,
+}
+
+/// All the names a defender is known by, as one search key per line.
+pub fn search_names(name: &str, other_names: &[String]) -> String {
+    std::iter::once(name)
+        .chain(other_names.iter().map(String::as_str))
+        .map(search_key)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+impl CreateDefender {
+    pub fn into_new(self) -> Result<NewDefender, crate::error::ApiError> {
+        let now = crate::db::now();
+        Ok(NewDefender {
+            id: crate::db::new_id(),
+            search_names: search_names(&self.name, &self.other_names),
+            other_names: to_json_list(&self.other_names),
+            name: self.name,
+            role: self.role.as_str().into(),
+            organisation: self.organisation,
+            country: self.country,
+            details: self.details,
+            confidential: self.confidential,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
+impl UpdateDefender {
+    /// The defender as it will be after this change.
+    pub fn apply(self, current: &Defender) -> Result<Defender, crate::error::ApiError> {
+        let mut next = current.clone();
+        let other_names = match self.other_names {
+            Some(names) => names,
+            None => crate::domain::from_json_list(&current.other_names),
+        };
+        if let Some(name) = self.name {
+            next.name = name;
+        }
+        if let Some(role) = self.role {
+            next.role = role.as_str().into();
+        }
+        if let Some(organisation) = self.organisation {
+            next.organisation = organisation;
+        }
+        if let Some(country) = self.country {
+            next.country = country;
+        }
+        if let Some(details) = self.details {
+            next.details = details;
+        }
+        if let Some(confidential) = self.confidential {
+            next.confidential = confidential;
+        }
+        next.search_names = search_names(&next.name, &other_names);
+        next.other_names = to_json_list(&other_names);
+        next.version = current.version + 1;
+        next.updated_at = crate::db::now();
+        Ok(next)
+    }
+}

@@ -1,0 +1,121 @@
+use super::{store, CreateDefender, UpdateDefender};
+use crate::db::Db;
+use crate::domain::check_country;
+use crate::error::ApiResult;
+use crate::http::{
+    created, no_content, ok_versioned, ApiJson, ApiQuery, IfMatch, Page, PageQuery, PageRequest,
+    Problems,
+};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefenderQuery {
+    q: Option<String>,
+    country: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+#[get("/defenders")]
+pub async fn list(db: web::Data<Db>, query: ApiQuery<DefenderQuery>) -> ApiResult<HttpResponse> {
+    let q = query.0;
+    let mut problems = Problems::new();
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    if let Some(country) = &q.country {
+        check_country("country", country, &mut problems);
+    }
+    if q.q
+        .as_deref()
+        .is_some_and(|t| t.trim().is_empty() || t.len() > 200)
+    {
+        problems.add("q", "must be 1 to 200 characters long");
+    }
+    problems.into_result()?;
+    let filter = store::DefenderFilter {
+        q: q.q,
+        country: q.country,
+    };
+    let after = page.after.as_ref().map(|k| k[0].clone());
+    let fetch = page.fetch();
+    let rows = db
+        .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |d| vec![d.id.clone()])))
+}
+
+#[post("/defenders")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    body: ApiJson<CreateDefender>,
+) -> ApiResult<HttpResponse> {
+    let new = body.0.into_new()?;
+    let defender = db.write(move |conn| store::insert(conn, new)).await?;
+    Ok(created(
+        &req,
+        &format!("/api/v1/defenders/{}", defender.id),
+        defender.version,
+        &defender,
+    ))
+}
+
+#[get("/defenders/{id}")]
+pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let defender = db.read(move |conn| store::get(conn, &id)).await?;
+    Ok(ok_versioned(defender.version, &defender))
+}
+
+#[patch("/defenders/{id}")]
+pub async fn update(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    precondition: IfMatch,
+    body: ApiJson<UpdateDefender>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let defender = db
+        .write(move |conn| {
+            let current = store::get(conn, &id)?;
+            precondition.check(current.version)?;
+            let next = patch.apply(&current)?;
+            store::update(conn, &next)?;
+            Ok(next)
+        })
+        .await?;
+    Ok(ok_versioned(defender.version, &defender))
+}
+
+#[delete("/defenders/{id}")]
+pub async fn delete(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    precondition: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.write(move |conn| store::delete(conn, &id, &precondition))
+        .await?;
+    Ok(no_content())
+}
+
+#[get("/defenders/{id}/cases")]
+pub async fn cases(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    query: ApiQuery<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let page = query.0.page(1)?;
+    let after = page.after.as_ref().map(|k| k[0].clone());
+    let fetch = page.fetch();
+    let rows = db
+        .read(move |conn| {
+            store::get(conn, &id)?;
+            store::cases_of(conn, &id, after.as_deref(), fetch)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
+}

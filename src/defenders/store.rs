@@ -1,0 +1,108 @@
+use super::{Defender, NewDefender};
+use crate::cases::Case;
+use crate::db::DbConnection;
+use crate::error::{conflict, not_found, ApiResult};
+use crate::http::IfMatch;
+use crate::schema::{case_defenders, cases, defenders::dsl as d};
+use diesel::prelude::*;
+
+#[derive(Debug, Default)]
+pub struct DefenderFilter {
+    pub q: Option<String>,
+    pub country: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &DefenderFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> ApiResult<Vec<Defender>> {
+    let mut query = d::defenders.select(Defender::as_select()).into_boxed();
+    if let Some(q) = &filter.q {
+        query = query.filter(
+            d::search_names
+                .like(crate::domain::contains_pattern(q))
+                .escape('\\'),
+        );
+    }
+    if let Some(country) = &filter.country {
+        query = query.filter(d::country.eq(country.clone()));
+    }
+    if let Some(after) = after {
+        query = query.filter(d::id.gt(after.to_string()));
+    }
+    Ok(query.order(d::id).limit(limit).load(conn)?)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<Defender>> {
+    Ok(d::defenders
+        .find(id)
+        .select(Defender::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Defender> {
+    find(conn, id)?.ok_or_else(|| not_found("defender"))
+}
+
+pub fn insert(conn: &mut DbConnection, new: NewDefender) -> ApiResult<Defender> {
+    diesel::insert_into(d::defenders)
+        .values(&new)
+        .execute(conn)?;
+    get(conn, &new.id)
+}
+
+/// Writes `next` if the stored version is still the one it was derived from.
+pub fn update(conn: &mut DbConnection, next: &Defender) -> ApiResult<()> {
+    let written = diesel::update(
+        d::defenders
+            .find(&next.id)
+            .filter(d::version.eq(next.version - 1)),
+    )
+    .set(next)
+    .execute(conn)?;
+    if written == 0 {
+        return Err(crate::error::ApiError::PreconditionFailed(
+            "the defender was changed by someone else meanwhile; fetch it again".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Deletes a defender who is in no case: someone named in a case's records stays.
+pub fn delete(conn: &mut DbConnection, id: &str, precondition: &IfMatch) -> ApiResult<()> {
+    let current = get(conn, id)?;
+    precondition.check(current.version)?;
+    let linked: i64 = case_defenders::table
+        .filter(case_defenders::defender_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    if linked > 0 {
+        return Err(conflict(format!(
+            "the defender is linked to {linked} case(s); unlink them first so the cases' history records it"
+        )));
+    }
+    diesel::delete(d::defenders.find(id).filter(d::version.eq(current.version))).execute(conn)?;
+    Ok(())
+}
+
+/// The cases a defender is in, in case id order.
+pub fn cases_of(
+    conn: &mut DbConnection,
+    defender_id: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> ApiResult<Vec<Case>> {
+    let mut query = cases::table
+        .inner_join(case_defenders::table)
+        .filter(case_defenders::defender_id.eq(defender_id))
+        .filter(cases::deleted_at.is_null())
+        .select(Case::as_select())
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(cases::id.gt(after.to_string()));
+    }
+    Ok(query.order(cases::id).limit(limit).load(conn)?)
+}

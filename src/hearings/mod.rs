@@ -1,0 +1,246 @@
+//! Hearings: the sessions of a trial. A hearing's time is kept as an instant plus the
+//! court's IANA time zone, and shown in that zone, so "9:00 in court" stays 9:00.
+
+pub mod routes;
+pub mod store;
+
+use crate::error::ApiError;
+use crate::http::{nullable, present, Problems};
+use crate::vocabulary::HearingStatus;
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone};
+use chrono_tz::Tz;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use validator::Validate;
+
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset)]
+#[diesel(table_name = crate::schema::hearings, treat_none_as_null = true)]
+pub struct Hearing {
+    pub id: String,
+    pub trial_id: String,
+    pub case_id: String,
+    /// UTC.
+    pub scheduled_at: NaiveDateTime,
+    pub time_zone: String,
+    pub status: String,
+    pub description: Option<String>,
+    pub observers: Option<String>,
+    pub violations: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = crate::schema::hearings)]
+pub struct NewHearing {
+    pub id: String,
+    pub trial_id: String,
+    pub case_id: String,
+    pub scheduled_at: NaiveDateTime,
+    pub time_zone: String,
+    pub status: String,
+    pub description: Option<String>,
+    pub observers: Option<String>,
+    pub violations: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A hearing as the API shows it: `scheduled_at` in the court's time zone.
+#[derive(Debug, Clone, Serialize)]
+pub struct HearingView {
+    pub id: String,
+    pub trial_id: String,
+    pub case_id: String,
+    pub scheduled_at: String,
+    pub time_zone: String,
+    pub status: String,
+    pub description: Option<String>,
+    pub observers: Option<String>,
+    pub violations: Option<String>,
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+fn rfc3339_utc(t: &NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// The instant in the court's zone (UTC if the stored zone name is unknown).
+pub fn local_time(utc: &NaiveDateTime, zone: &str) -> DateTime<FixedOffset> {
+    let offset = zone
+        .parse::<Tz>()
+        .map(|tz| tz.offset_from_utc_datetime(utc).fix())
+        .unwrap_or_else(|_| FixedOffset::east_opt(0).unwrap_or_else(|| Offset::fix(&chrono::Utc)));
+    offset.from_utc_datetime(utc)
+}
+
+impl From<Hearing> for HearingView {
+    fn from(h: Hearing) -> Self {
+        HearingView {
+            scheduled_at: local_time(&h.scheduled_at, &h.time_zone).to_rfc3339(),
+            created_at: rfc3339_utc(&h.created_at),
+            updated_at: rfc3339_utc(&h.updated_at),
+            id: h.id,
+            trial_id: h.trial_id,
+            case_id: h.case_id,
+            time_zone: h.time_zone,
+            status: h.status,
+            description: h.description,
+            observers: h.observers,
+            violations: h.violations,
+            version: h.version,
+        }
+    }
+}
+
+impl Hearing {
+    /// "2016-10-12 10:00 (Asia/Almaty)"
+    pub fn when(&self) -> String {
+        format!(
+            "{} ({})",
+            local_time(&self.scheduled_at, &self.time_zone).format("%Y-%m-%d %H:%M"),
+            self.time_zone
+        )
+    }
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateHearing {
+    /// RFC 3339 with the court's UTC offset, e.g. 2016-10-12T10:00:00+06:00.
+    pub scheduled_at: DateTime<FixedOffset>,
+    /// The court's IANA time zone, e.g. Asia/Almaty.
+    #[validate(length(min = 1, max = 64))]
+    pub time_zone: String,
+    #[serde(default = "scheduled")]
+    pub status: HearingStatus,
+    #[validate(length(max = 10000))]
+    pub description: Option<String>,
+    #[validate(length(max = 2000))]
+    pub observers: Option<String>,
+    #[validate(length(max = 10000))]
+    pub violations: Option<String>,
+}
+
+fn scheduled() -> HearingStatus {
+    HearingStatus::Scheduled
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateHearing {
+    /// Moves the hearing to another trial of the same case.
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(min = 1, max = 100))]
+    pub trial_id: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub scheduled_at: Option<DateTime<FixedOffset>>,
+    #[serde(default, deserialize_with = "present")]
+    #[validate(length(min = 1, max = 64))]
+    pub time_zone: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    pub status: Option<HearingStatus>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(max = 10000))]
+    pub description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(max = 2000))]
+    pub observers: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    #[validate(length(max = 10000))]
+    pub violations: Option<Option<String>>,
+}
+
+/// Checks the zone name and that the given offset is the zone's offset at that
+/// instant, so a hearing cannot silently shift by an hour.
+fn check_time(at: &DateTime<FixedOffset>, zone: &str) -> Result<(), ApiError> {
+    let mut problems = Problems::new();
+    match zone.parse::<Tz>() {
+        Err(_) => problems.add(
+            "time_zone",
+            "must be an IANA time zone name, e.g. Asia/Almaty",
+        ),
+        Ok(tz) => {
+            let expected = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
+            if expected != *at.offset() {
+                problems.add(
+                    "scheduled_at",
+                    format!(
+                        "its UTC offset {} is not the offset of {zone} at that time ({expected}); give the court's local time with its offset",
+                        at.offset()
+                    ),
+                );
+            }
+        }
+    }
+    problems.into_result()
+}
+
+impl CreateHearing {
+    pub fn into_new(self, trial: &crate::trials::Trial) -> Result<NewHearing, ApiError> {
+        check_time(&self.scheduled_at, &self.time_zone)?;
+        let now = crate::db::now();
+        Ok(NewHearing {
+            id: crate::db::new_id(),
+            trial_id: trial.id.clone(),
+            case_id: trial.case_id.clone(),
+            scheduled_at: self.scheduled_at.naive_utc(),
+            time_zone: self.time_zone,
+            status: self.status.as_str().into(),
+            description: self.description,
+            observers: self.observers,
+            violations: self.violations,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
+impl UpdateHearing {
+    /// The hearing after the change; `trial_id` has been checked by the caller.
+    pub fn apply(self, current: &Hearing) -> Result<Hearing, ApiError> {
+        let mut next = current.clone();
+        let zone = self
+            .time_zone
+            .clone()
+            .unwrap_or_else(|| current.time_zone.clone());
+        if self.scheduled_at.is_none() && zone != current.time_zone {
+            return Err(crate::error::invalid(
+                "scheduled_at",
+                "must be given, in the court's local time, when time_zone changes",
+            ));
+        }
+        let at = self
+            .scheduled_at
+            .unwrap_or_else(|| local_time(&current.scheduled_at, &zone));
+        if self.scheduled_at.is_some() || self.time_zone.is_some() {
+            check_time(&at, &zone)?;
+        }
+        next.scheduled_at = at.naive_utc();
+        next.time_zone = zone;
+        if let Some(v) = self.trial_id {
+            next.trial_id = v;
+        }
+        if let Some(v) = self.status {
+            next.status = v.as_str().into();
+        }
+        if let Some(v) = self.description {
+            next.description = v;
+        }
+        if let Some(v) = self.observers {
+            next.observers = v;
+        }
+        if let Some(v) = self.violations {
+            next.violations = v;
+        }
+        next.version = current.version + 1;
+        next.updated_at = crate::db::now();
+        Ok(next)
+    }
+}

@@ -1,0 +1,188 @@
+use super::{store, CreateHearing, HearingView, UpdateHearing};
+use crate::db::Db;
+use crate::domain::check_country;
+use crate::error::ApiResult;
+use crate::http::{
+    created, no_content, ok_versioned, Actor, ApiJson, ApiQuery, IfMatch, Page, PageQuery,
+    PageRequest, Problems,
+};
+use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Deserialize;
+
+const KEY_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+fn time_key(at: &NaiveDateTime, id: &str) -> Vec<String> {
+    vec![at.format(KEY_FORMAT).to_string(), id.to_string()]
+}
+
+/// The (scheduled_at, id) position a cursor carries.
+fn after(page: &PageRequest) -> ApiResult<Option<(NaiveDateTime, String)>> {
+    let Some(keys) = &page.after else {
+        return Ok(None);
+    };
+    let at = NaiveDateTime::parse_from_str(&keys[0], KEY_FORMAT)
+        .map_err(|_| crate::error::invalid("cursor", "is not a cursor returned by this list"))?;
+    Ok(Some((at, keys[1].clone())))
+}
+
+#[get("/trials/{id}/hearings")]
+pub async fn list(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    query: ApiQuery<PageQuery>,
+) -> ApiResult<HttpResponse> {
+    let trial_id = id.into_inner();
+    let page = query.0.page(2)?;
+    let position = after(&page)?;
+    let fetch = page.fetch();
+    let rows = db
+        .read(move |conn| {
+            crate::trials::store::get(conn, &trial_id)?;
+            store::page(conn, &trial_id, position, fetch)
+        })
+        .await?;
+    let page = Page::from_rows(rows, &page, |h| time_key(&h.scheduled_at, &h.id));
+    Ok(HttpResponse::Ok().json(page.map(HearingView::from)))
+}
+
+#[post("/trials/{id}/hearings")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: ApiJson<CreateHearing>,
+) -> ApiResult<HttpResponse> {
+    let trial_id = id.into_inner();
+    let input = body.0;
+    let hearing = db
+        .write(move |conn| {
+            let trial = crate::trials::store::get(conn, &trial_id)?;
+            store::insert(conn, &actor.0, input.into_new(&trial)?)
+        })
+        .await?;
+    Ok(created(
+        &req,
+        &format!("/api/v1/hearings/{}", hearing.id),
+        hearing.version,
+        &hearing,
+    ))
+}
+
+#[get("/hearings/{id}")]
+pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let hearing = HearingView::from(db.read(move |conn| store::get(conn, &id)).await?);
+    Ok(ok_versioned(hearing.version, &hearing))
+}
+
+#[patch("/hearings/{id}")]
+pub async fn update(
+    db: web::Data<Db>,
+    actor: Actor,
+    id: web::Path<String>,
+    precondition: IfMatch,
+    body: ApiJson<UpdateHearing>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let patch = body.0;
+    let hearing = db
+        .write(move |conn| {
+            let current = store::get(conn, &id)?;
+            precondition.check(current.version)?;
+            if let Some(trial_id) = &patch.trial_id {
+                store::check_trial(conn, &current, trial_id)?;
+            }
+            let next = patch.apply(&current)?;
+            store::update(conn, &actor.0, &current, &next)
+        })
+        .await?;
+    Ok(ok_versioned(hearing.version, &hearing))
+}
+
+#[delete("/hearings/{id}")]
+pub async fn delete(
+    db: web::Data<Db>,
+    actor: Actor,
+    id: web::Path<String>,
+    precondition: IfMatch,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    db.write(move |conn| {
+        let hearing = store::get(conn, &id)?;
+        precondition.check(hearing.version)?;
+        store::delete(conn, &actor.0, &hearing)
+    })
+    .await?;
+    Ok(no_content())
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CalendarQuery {
+    from: Option<String>,
+    to: Option<String>,
+    country: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// A bound of the calendar: an RFC 3339 instant, or a date (from: its start, to: its
+/// end, both in UTC).
+fn bound(
+    name: &str,
+    value: Option<&str>,
+    end_of_day: bool,
+    problems: &mut Problems,
+) -> Option<NaiveDateTime> {
+    let text = value?;
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(t.naive_utc());
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        let day = if end_of_day { d.succ_opt() } else { Some(d) };
+        if let Some(start) = day.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+            return Some(start);
+        }
+    }
+    problems.add(
+        name,
+        "must be a date as YYYY-MM-DD or an RFC 3339 timestamp",
+    );
+    None
+}
+
+#[get("/hearings")]
+pub async fn calendar(
+    db: web::Data<Db>,
+    query: ApiQuery<CalendarQuery>,
+) -> ApiResult<HttpResponse> {
+    let q = query.0;
+    let mut problems = Problems::new();
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 2, &mut problems);
+    let from = bound("from", q.from.as_deref(), false, &mut problems);
+    let to = bound("to", q.to.as_deref(), true, &mut problems);
+    if let (Some(f), Some(t)) = (from, to) {
+        if t <= f {
+            problems.add("to", "must be after from");
+        }
+    }
+    if let Some(country) = &q.country {
+        check_country("country", country, &mut problems);
+    }
+    problems.into_result()?;
+    let position = after(&page)?;
+    let filter = store::CalendarFilter {
+        from,
+        to,
+        country: q.country,
+    };
+    let fetch = page.fetch();
+    let rows = db
+        .read(move |conn| store::calendar(conn, &filter, position, fetch))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| {
+        time_key(&e.at_utc, &e.hearing.id)
+    })))
+}

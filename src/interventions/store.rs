@@ -1,0 +1,235 @@
+use super::{Intervention, NewIntervention};
+use crate::cases::Case;
+use crate::db::DbConnection;
+use crate::error::{conflict, invalid, not_found, ApiError, ApiResult};
+use crate::events::{store::record, ChangeRecord};
+use crate::schema::{intervention_cases as ic, interventions::dsl as i};
+use diesel::prelude::*;
+
+#[derive(Debug, Default)]
+pub struct InterventionFilter {
+    pub country: Option<String>,
+    pub intervention_type: Option<String>,
+    pub case_id: Option<String>,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &InterventionFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> ApiResult<Vec<Intervention>> {
+    let mut query = i::interventions
+        .select(Intervention::as_select())
+        .into_boxed();
+    if let Some(country) = &filter.country {
+        query = query.filter(i::country.eq(country.clone()));
+    }
+    if let Some(kind) = &filter.intervention_type {
+        query = query.filter(i::intervention_type.eq(kind.clone()));
+    }
+    if let Some(case_id) = &filter.case_id {
+        let covered = ic::table
+            .filter(ic::case_id.eq(case_id.clone()))
+            .select(ic::intervention_id);
+        query = query.filter(i::id.eq_any(covered));
+    }
+    if let Some(after) = after {
+        query = query.filter(i::id.gt(after.to_string()));
+    }
+    Ok(query.order(i::id).limit(limit).load(conn)?)
+}
+
+pub fn for_case(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<Intervention>> {
+    Ok(i::interventions
+        .inner_join(ic::table)
+        .filter(ic::case_id.eq(case_id))
+        .order((i::issued_on, i::id))
+        .select(Intervention::as_select())
+        .load(conn)?)
+}
+
+pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Intervention> {
+    i::interventions
+        .find(id)
+        .select(Intervention::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| not_found("intervention"))
+}
+
+/// `follows_id` must name another intervention, and following it must not lead back
+/// to this one.
+fn check_follows(conn: &mut DbConnection, id: &str, follows: Option<&str>) -> ApiResult<()> {
+    let mut next = follows.map(str::to_string);
+    let mut steps = 0;
+    while let Some(current) = next {
+        if current == id || steps > 100 {
+            return Err(invalid(
+                "follows_id",
+                "would make the intervention follow itself",
+            ));
+        }
+        let found: Option<Option<String>> = i::interventions
+            .find(&current)
+            .select(i::follows_id)
+            .first(conn)
+            .optional()?;
+        match found {
+            None if steps == 0 => {
+                return Err(invalid(
+                    "follows_id",
+                    "must be the id of an existing intervention",
+                ))
+            }
+            None => return Ok(()),
+            Some(parent) => next = parent,
+        }
+        steps += 1;
+    }
+    Ok(())
+}
+
+pub fn insert(conn: &mut DbConnection, new: NewIntervention) -> ApiResult<Intervention> {
+    check_follows(conn, &new.id, new.follows_id.as_deref())?;
+    diesel::insert_into(i::interventions)
+        .values(&new)
+        .execute(conn)?;
+    get(conn, &new.id)
+}
+
+pub fn update(
+    conn: &mut DbConnection,
+    current: &Intervention,
+    next: &Intervention,
+) -> ApiResult<()> {
+    check_follows(conn, &next.id, next.follows_id.as_deref())?;
+    let written = diesel::update(
+        i::interventions
+            .find(&next.id)
+            .filter(i::version.eq(current.version)),
+    )
+    .set(next)
+    .execute(conn)?;
+    if written == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the intervention was changed meanwhile; fetch it again".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Deletes an intervention that covers no case and that no follow-up points to.
+pub fn delete(conn: &mut DbConnection, intervention: &Intervention) -> ApiResult<()> {
+    let covered: i64 = ic::table
+        .filter(ic::intervention_id.eq(&intervention.id))
+        .count()
+        .get_result(conn)?;
+    if covered > 0 {
+        return Err(conflict(format!(
+            "the intervention covers {covered} case(s); unlink them first so the cases' history records it"
+        )));
+    }
+    let followers: i64 = i::interventions
+        .filter(i::follows_id.eq(&intervention.id))
+        .count()
+        .get_result(conn)?;
+    if followers > 0 {
+        return Err(conflict(format!(
+            "{followers} follow-up(s) point to this intervention"
+        )));
+    }
+    let deleted = diesel::delete(
+        i::interventions
+            .find(&intervention.id)
+            .filter(i::version.eq(intervention.version)),
+    )
+    .execute(conn)?;
+    if deleted == 0 {
+        return Err(ApiError::PreconditionFailed(
+            "the intervention was changed meanwhile".into(),
+        ));
+    }
+    Ok(())
+}
+
+fn link_exists(conn: &mut DbConnection, intervention_id: &str, case_id: &str) -> ApiResult<bool> {
+    Ok(ic::table
+        .find((intervention_id, case_id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0)
+}
+
+/// Records that the intervention covers the case; returns whether the link is new.
+pub fn link_case(
+    conn: &mut DbConnection,
+    actor: &str,
+    intervention: &Intervention,
+    case: &Case,
+) -> ApiResult<bool> {
+    if link_exists(conn, &intervention.id, &case.id)? {
+        return Ok(false);
+    }
+    diesel::insert_into(ic::table)
+        .values((
+            ic::intervention_id.eq(&intervention.id),
+            ic::case_id.eq(&case.id),
+            ic::created_at.eq(crate::db::now()),
+        ))
+        .execute(conn)?;
+    let mut changes = serde_json::Map::new();
+    changes.insert(
+        "intervention_id".into(),
+        serde_json::json!({"old": null, "new": intervention.id}),
+    );
+    record(
+        conn,
+        actor,
+        ChangeRecord {
+            case_id: case.id.clone(),
+            kind: "intervention_linked".into(),
+            record_type: "intervention",
+            record_id: intervention.id.clone(),
+            title: format!("{} covers the case", intervention.describe()),
+            changes,
+            defender_ids: vec![],
+        },
+    )?;
+    Ok(true)
+}
+
+pub fn unlink_case(
+    conn: &mut DbConnection,
+    actor: &str,
+    intervention: &Intervention,
+    case: &Case,
+) -> ApiResult<()> {
+    if !link_exists(conn, &intervention.id, &case.id)? {
+        return Err(ApiError::NotFound(
+            "the intervention is not linked to this case".into(),
+        ));
+    }
+    diesel::delete(ic::table.find((&intervention.id, &case.id))).execute(conn)?;
+    let mut changes = serde_json::Map::new();
+    changes.insert(
+        "intervention_id".into(),
+        serde_json::json!({"old": intervention.id, "new": null}),
+    );
+    record(
+        conn,
+        actor,
+        ChangeRecord {
+            case_id: case.id.clone(),
+            kind: "intervention_unlinked".into(),
+            record_type: "intervention",
+            record_id: intervention.id.clone(),
+            title: format!(
+                "{} no longer listed as covering the case",
+                intervention.describe()
+            ),
+            changes,
+            defender_ids: vec![],
+        },
+    )
+}

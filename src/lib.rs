@@ -1,0 +1,22 @@
+//! The urgent-intervention case tracker: a REST service for organisations that follow
+//! human-rights defenders at risk.
+
+pub mod cases;
+pub mod charges;
+pub mod configuration;
+pub mod countries;
+pub mod db;
+pub mod defenders;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod events;
+pub mod hearings;
+pub mod http;
+pub mod interventions;
+pub mod schema;
+pub mod sentences;
+pub mod startup;
+pub mod telemetry;
+pub mod trials;
+pub mod vocabulary;

@@ -1,0 +1,203 @@
+// The logical schema shared by both backends: the SQL in migrations/sqlite and
+// migrations/postgres must produce columns of these types.
+
+diesel::table! {
+    countries (code) {
+        code -> Text,
+        alpha3 -> Text,
+        numeric_code -> Text,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    defenders (id) {
+        id -> Text,
+        name -> Text,
+        other_names -> Text,
+        search_names -> Text,
+        role -> Text,
+        organisation -> Nullable<Text>,
+        country -> Text,
+        details -> Nullable<Text>,
+        confidential -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cases (id) {
+        id -> Text,
+        title -> Text,
+        country -> Text,
+        status -> Text,
+        closed_reason -> Nullable<Text>,
+        summary -> Nullable<Text>,
+        subjects -> Text,
+        opened_on -> Nullable<Date>,
+        confidential -> Bool,
+        search_text -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        deleted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    case_defenders (case_id, defender_id) {
+        case_id -> Text,
+        defender_id -> Text,
+        role -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    charges (id) {
+        id -> Text,
+        case_id -> Text,
+        defender_id -> Text,
+        legal_basis -> Text,
+        description -> Nullable<Text>,
+        brought_on -> Nullable<Date>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    trials (id) {
+        id -> Text,
+        case_id -> Text,
+        court -> Text,
+        city -> Nullable<Text>,
+        instance -> Text,
+        started_on -> Nullable<Date>,
+        ended_on -> Nullable<Date>,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    hearings (id) {
+        id -> Text,
+        trial_id -> Text,
+        case_id -> Text,
+        scheduled_at -> Timestamp,
+        time_zone -> Text,
+        status -> Text,
+        description -> Nullable<Text>,
+        observers -> Nullable<Text>,
+        violations -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sentences (id) {
+        id -> Text,
+        case_id -> Text,
+        defender_id -> Text,
+        kind -> Text,
+        term_months -> Nullable<Integer>,
+        amount -> Nullable<BigInt>,
+        currency -> Nullable<Text>,
+        description -> Nullable<Text>,
+        handed_down_on -> Nullable<Date>,
+        status -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    interventions (id) {
+        id -> Text,
+        intervention_type -> Text,
+        reference -> Nullable<Text>,
+        title -> Text,
+        issued_on -> Date,
+        country -> Text,
+        url -> Nullable<Text>,
+        languages -> Text,
+        subjects -> Text,
+        addressed_to -> Text,
+        actions_requested -> Nullable<Text>,
+        deadline -> Nullable<Date>,
+        response -> Text,
+        response_details -> Nullable<Text>,
+        follows_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    intervention_cases (intervention_id, case_id) {
+        intervention_id -> Text,
+        case_id -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    events (id) {
+        id -> Text,
+        case_id -> Text,
+        kind -> Text,
+        occurred_on -> Text,
+        precision -> Text,
+        occurred_start -> Date,
+        title -> Text,
+        description -> Nullable<Text>,
+        source_url -> Nullable<Text>,
+        intervention_id -> Nullable<Text>,
+        defender_ids -> Text,
+        record_type -> Nullable<Text>,
+        record_id -> Nullable<Text>,
+        changes -> Nullable<Text>,
+        actor -> Text,
+        confidential -> Bool,
+        recorded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(case_defenders -> cases (case_id));
+diesel::joinable!(case_defenders -> defenders (defender_id));
+diesel::joinable!(charges -> cases (case_id));
+diesel::joinable!(trials -> cases (case_id));
+diesel::joinable!(hearings -> trials (trial_id));
+diesel::joinable!(hearings -> cases (case_id));
+diesel::joinable!(charges -> defenders (defender_id));
+diesel::joinable!(sentences -> defenders (defender_id));
+diesel::joinable!(sentences -> cases (case_id));
+diesel::joinable!(intervention_cases -> interventions (intervention_id));
+diesel::joinable!(intervention_cases -> cases (case_id));
+diesel::joinable!(events -> cases (case_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    countries,
+    defenders,
+    cases,
+    case_defenders,
+    charges,
+    trials,
+    hearings,
+    sentences,
+    interventions,
+    intervention_cases,
+    events,
+);

@@ -1,0 +1,181 @@
+//! Builds the HTTP application: routes, middleware, shared state.
+
+use crate::configuration::Settings;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::http::HttpSettings;
+use crate::{cases, charges, countries, defenders, hearings, interventions, sentences, trials};
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::{get, web, App, HttpResponse, HttpServer};
+use std::net::TcpListener;
+use std::time::Instant;
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Connects to the database (migrating it) and binds the listener; port 0 picks a
+    /// free port, which tests use.
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let database = settings.database.clone();
+        let db = actix_web::rt::task::spawn_blocking(move || Db::connect(&database)).await??;
+        let listener = TcpListener::bind((
+            settings.application.host.as_str(),
+            settings.application.port,
+        ))?;
+        let port = listener.local_addr()?.port();
+        let http = HttpSettings {
+            base_url: settings.application.base_url.clone(),
+            max_body_bytes: settings.application.max_body_bytes,
+            default_actor: settings.application.default_actor.clone(),
+        };
+        tracing::info!(
+            address = %listener.local_addr()?,
+            backend = db.backend().as_str(),
+            "case tracker listening"
+        );
+        let server = run(listener, db, http)?;
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+pub fn run(listener: TcpListener, db: Db, http: HttpSettings) -> std::io::Result<Server> {
+    let db = web::Data::new(db);
+    let http = web::Data::new(http);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(security_headers())
+            .wrap(from_fn(log_request))
+            .app_data(db.clone())
+            .app_data(http.clone())
+            .service(health)
+            .service(ready)
+            .service(web::scope("/api/v1").configure(api_routes))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound("no such route".into()))
+            }))
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
+
+pub fn api_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(countries::routes::list)
+        .service(countries::routes::get)
+        .service(defenders::routes::list)
+        .service(defenders::routes::create)
+        .service(defenders::routes::get)
+        .service(defenders::routes::update)
+        .service(defenders::routes::delete)
+        .service(defenders::routes::cases)
+        .service(cases::routes::list)
+        .service(cases::routes::create)
+        .service(cases::routes::get)
+        .service(cases::routes::update)
+        .service(cases::routes::delete)
+        .service(cases::routes::link_defender)
+        .service(cases::routes::unlink_defender)
+        .service(charges::routes::list)
+        .service(charges::routes::create)
+        .service(charges::routes::get)
+        .service(charges::routes::update)
+        .service(charges::routes::delete)
+        .service(trials::routes::list)
+        .service(trials::routes::create)
+        .service(trials::routes::get)
+        .service(trials::routes::update)
+        .service(trials::routes::delete)
+        .service(hearings::routes::calendar)
+        .service(hearings::routes::list)
+        .service(hearings::routes::create)
+        .service(hearings::routes::get)
+        .service(hearings::routes::update)
+        .service(hearings::routes::delete)
+        .service(sentences::routes::list)
+        .service(sentences::routes::create)
+        .service(sentences::routes::get)
+        .service(sentences::routes::update)
+        .service(sentences::routes::delete)
+        .service(interventions::routes::list)
+        .service(interventions::routes::create)
+        .service(interventions::routes::get)
+        .service(interventions::routes::update)
+        .service(interventions::routes::delete)
+        .service(interventions::routes::link_case)
+        .service(interventions::routes::unlink_case);
+}
+
+/// Headers for an API that serves JSON to scripts and never to be framed or sniffed.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("X-Frame-Options", "DENY"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("Cache-Control", "no-store"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'none'; frame-ancestors 'none'",
+        ))
+}
+
+/// One log line per request with its status and latency, and an `X-Request-Id`.
+async fn log_request(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = uuid::Uuid::now_v7().to_string();
+    let method = req.method().clone();
+    let path = req.path().to_string();
+    let mut response = next.call(req).await?;
+    let status = response.status().as_u16();
+    tracing::info!(
+        request_id = %request_id,
+        %method,
+        %path,
+        status,
+        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+        "request"
+    );
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+#[get("/health")]
+async fn health() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// Ready when the database answers and every migration has been applied.
+#[get("/ready")]
+async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+    let backend = db.backend().as_str();
+    let pending = db
+        .read(|conn| {
+            crate::db::has_pending_migrations(conn)
+                .map_err(|e| ApiError::Unavailable(format!("cannot read the migration state: {e}")))
+        })
+        .await?;
+    if pending {
+        return Err(ApiError::Unavailable("migrations are pending".into()));
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": backend})))
+}

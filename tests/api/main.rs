@@ -1,0 +1,11 @@
+mod cases;
+mod charges;
+mod concurrency;
+mod defenders;
+mod demo;
+mod health;
+mod hearings;
+mod helpers;
+mod interventions;
+mod sentences;
+mod trials;
