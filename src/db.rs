@@ -239,6 +239,8 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     }
     write_transaction(conn, crate::countries::store::sync)
         .map_err(|e| anyhow::anyhow!("loading the country list failed: {e}"))?;
+    write_transaction(conn, crate::search::index_missing)
+        .map_err(|e| anyhow::anyhow!("indexing cases for search failed: {e}"))?;
     Ok(())
 }
 

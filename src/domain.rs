@@ -9,8 +9,13 @@ use validator::ValidationError;
 /// The form names and texts are matched in: transliterated to ASCII, lower case, single
 /// spaces. "Bokayev", "BOKAYEV" and "Бокаев" all become "bokayev"/"bokaev".
 pub fn search_key(text: &str) -> String {
-    let ascii = deunicode::deunicode(text).to_lowercase();
-    ascii.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Word by word: deunicode drops control characters such as line breaks, which
+    // would glue the words on either side together.
+    let ascii: Vec<String> = text
+        .split_whitespace()
+        .map(|word| deunicode::deunicode(word).to_lowercase())
+        .collect();
+    ascii.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Is `code` an ISO 3166-1 alpha-2 code (upper case)?
@@ -171,13 +176,65 @@ pub fn utc_opt<S: Serializer>(t: &Option<chrono::NaiveDateTime>, s: S) -> Result
 
 /// A LIKE pattern that finds `needle` anywhere in a search key column.
 pub fn contains_pattern(needle: &str) -> String {
-    format!("%{}%", crate::db::like_escape(&search_key(needle)))
+    format!("%{}%", crate::db::like_escape(&crate::search::fold(needle)))
 }
 
 /// A LIKE pattern that finds `item` as one element of a JSON-text list.
 pub fn list_member_pattern(item: &str) -> String {
     let quoted = serde_json::to_string(item).unwrap_or_default();
     format!("%{}%", crate::db::like_escape(&quoted))
+}
+
+/// Strict plain dates for request bodies: exactly `YYYY-MM-DD`, a real day, between
+/// 1900 and 2100 (chrono alone also takes signs, five-digit years and spaces).
+pub mod date {
+    use chrono::{Datelike, NaiveDate};
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    pub fn parse<E: Error>(text: &str) -> Result<NaiveDate, E> {
+        let b = text.as_bytes();
+        let shaped = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !shaped {
+            return Err(E::custom("must be a date as YYYY-MM-DD"));
+        }
+        let date = NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            .map_err(|_| E::custom("is not a real date (YYYY-MM-DD)"))?;
+        if !(1900..=2100).contains(&date.year()) {
+            return Err(E::custom("must be a date between 1900 and 2100"));
+        }
+        Ok(date)
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+        parse(&String::deserialize(d)?)
+    }
+
+    /// An optional date in a create body (absent or null = none).
+    pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        Option::<String>::deserialize(d)?.map(|s| parse(&s)).transpose()
+    }
+
+    /// A date in a PATCH that may be changed but not cleared.
+    pub fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+        required(d).map(Some)
+    }
+
+    /// A nullable date in a PATCH: absent = leave, null = clear.
+    pub fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<NaiveDate>>, D::Error> {
+        optional(d).map(Some)
+    }
+}
+
+/// `validator` rule: a text that is not only white space.
+pub fn not_blank(text: &str) -> Result<(), ValidationError> {
+    if text.trim().is_empty() {
+        Err(rule("blank", "must not be blank".into()))
+    } else {
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -192,6 +249,7 @@ mod tests {
             search_key("Güzyal Baydalinova")
         );
         assert_eq!(search_key("Бокаев"), "bokaev");
+        assert_eq!(search_key("Güzyal\nAn editor"), "guzyal an editor");
     }
 
     #[test]
@@ -200,6 +258,15 @@ mod tests {
         assert!(!is_country("kz"));
         assert!(!is_country("XX"));
         assert_eq!(rust_iso3166::ALL.len(), 249);
+    }
+
+    #[test]
+    fn dates_are_strict() {
+        let ok = |s: &str| date::parse::<serde_json::Error>(s).is_ok();
+        assert!(ok("2016-10-12"));
+        for bad in ["2016-02-30", "-0001-01-01", "+10000-01-01", "0000-01-01", "2016-05-17 ", " 2016-05-17", "2016-5-17", "1899-12-31"] {
+            assert!(!ok(bad), "{bad}");
+        }
     }
 
     #[test]

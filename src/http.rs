@@ -82,6 +82,12 @@ pub fn deserialize_collecting<T: DeserializeOwned>(
         };
         if let Some((candidates, next)) = stand_ins.get_mut(&top) {
             // The field was reported already; this is a placeholder that did not fit.
+            // Its error may name the accepted values (an enum): try one of those next.
+            if let Some(Value::String(variant)) = placeholders(&message).first() {
+                if !candidates.contains(&Value::String(variant.clone())) {
+                    candidates.insert(*next, Value::String(variant.clone()));
+                }
+            }
             let Some(candidate) = candidates.get(*next) else {
                 break;
             };
@@ -142,6 +148,29 @@ pub fn parse_body<T: DeserializeOwned + Validate>(value: Value) -> Result<T, Vec
     match parsed {
         Some(parsed) if errors.is_empty() => Ok(parsed),
         _ => Err(errors),
+    }
+}
+
+/// The paths of the strings (and keys) in `value` that contain a NUL character.
+fn find_nul(value: &Value, path: String, found: &mut Vec<String>) {
+    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    match value {
+        Value::String(s) if s.contains('\0') => found.push(if path.is_empty() { "body".into() } else { path }),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                find_nul(item, format!("{path}[{i}]"), found);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                if key.contains('\0') {
+                    found.push(join(&key.replace('\0', "\\0")));
+                } else {
+                    find_nul(item, join(key), found);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -317,6 +346,19 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
                 .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
             if !value.is_object() {
                 return Err(crate::error::invalid("body", "must be a JSON object"));
+            }
+            // PostgreSQL cannot store NUL in text; no field of ours needs one.
+            let mut nul = Vec::new();
+            find_nul(&value, String::new(), &mut nul);
+            if !nul.is_empty() {
+                return Err(ApiError::Validation(
+                    nul.into_iter()
+                        .map(|field| FieldError {
+                            field,
+                            message: "must not contain a NUL character".into(),
+                        })
+                        .collect(),
+                ));
             }
             parse_body(value).map(ApiJson).map_err(ApiError::Validation)
         })

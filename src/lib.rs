@@ -15,6 +15,7 @@ pub mod hearings;
 pub mod http;
 pub mod interventions;
 pub mod schema;
+pub mod search;
 pub mod sentences;
 pub mod startup;
 pub mod telemetry;

@@ -19,6 +19,8 @@ enum Command {
     Migrate,
     /// Load the Kazakhstan 2016 demonstration case (Bokayev and Ayan).
     Demo,
+    /// Exit 0 if the local server answers /health (for container health checks).
+    Healthcheck,
 }
 
 #[actix_web::main]
@@ -35,6 +37,12 @@ async fn main() -> anyhow::Result<()> {
             db::Db::connect(&settings.database)?;
             tracing::info!("database is up to date");
         }
+        Command::Healthcheck => {
+            let port = settings.application.port;
+            if !healthy(port) {
+                anyhow::bail!("no healthy server on port {port}");
+            }
+        }
         Command::Demo => {
             let db = db::Db::connect(&settings.database)?;
             let summary = demo::load(&db, &settings.application.default_actor)?;
@@ -42,4 +50,22 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A plain HTTP/1.0 GET of /health on the loopback interface.
+fn healthy(port: u16) -> bool {
+    use std::io::{Read, Write};
+    use std::time::Duration;
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(3)));
+    if stream
+        .write_all(b"GET /health HTTP/1.0\r\nHost: localhost\r\n\r\n")
+        .is_err()
+    {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.ends_with(b" 200")
 }

@@ -38,7 +38,6 @@ diesel::table! {
         subjects -> Text,
         opened_on -> Nullable<Date>,
         confidential -> Bool,
-        search_text -> Text,
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,

@@ -4,12 +4,14 @@ use crate::configuration::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::HttpSettings;
-use crate::{cases, charges, countries, defenders, hearings, interventions, sentences, trials};
+use crate::{
+    cases, charges, countries, defenders, events, hearings, interventions, sentences, trials,
+};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, DefaultHeaders, Next};
-use actix_web::{get, web, App, HttpResponse, HttpServer};
+use actix_web::{get, web, App, HttpResponse, HttpServer, ResponseError};
 use std::net::TcpListener;
 use std::time::Instant;
 
@@ -58,6 +60,7 @@ pub fn run(listener: TcpListener, db: Db, http: HttpSettings) -> std::io::Result
     let server = HttpServer::new(move || {
         App::new()
             .wrap(security_headers())
+            .wrap(from_fn(reject_nul))
             .wrap(from_fn(log_request))
             .app_data(db.clone())
             .app_data(http.clone())
@@ -116,7 +119,11 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
         .service(interventions::routes::update)
         .service(interventions::routes::delete)
         .service(interventions::routes::link_case)
-        .service(interventions::routes::unlink_case);
+        .service(interventions::routes::unlink_case)
+        .service(events::routes::list)
+        .service(events::routes::create)
+        .service(events::routes::get)
+        .service(events::routes::for_defender);
 }
 
 /// Headers for an API that serves JSON to scripts and never to be framed or sniffed.
@@ -157,6 +164,21 @@ async fn log_request(
             .insert(HeaderName::from_static("x-request-id"), value);
     }
     Ok(response)
+}
+
+/// A NUL character can never be part of a valid id or parameter, and PostgreSQL
+/// refuses it in text: such requests stop here with 400.
+async fn reject_nul(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
+    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    if raw.to_ascii_lowercase().contains("%00") {
+        let response = ApiError::BadRequest("the request path or query contains a NUL character".into())
+            .error_response();
+        return Ok(req.into_response(response).map_into_right_body());
+    }
+    Ok(next.call(req).await?.map_into_left_body())
 }
 
 #[get("/health")]

@@ -201,6 +201,31 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// What researchers log on a case's timeline (ESF "type of act", narrowed to what
+    /// happens to defenders and in their cases). Change records have kinds of their own
+    /// (`hearing_scheduled`, `case_status_changed`, ...), written only by the service.
+    EventKind {
+        Arrest => "arrest",
+        Detention => "detention",
+        Release => "release",
+        IllTreatment => "ill_treatment",
+        Harassment => "harassment",
+        Threat => "threat",
+        Surveillance => "surveillance",
+        Raid => "raid",
+        TravelBan => "travel_ban",
+        EnforcedDisappearance => "enforced_disappearance",
+        Killing => "killing",
+        ProsecutionDemand => "prosecution_demand",
+        Verdict => "verdict",
+        Appeal => "appeal",
+        UnDecision => "un_decision",
+        StateResponse => "state_response",
+        Note => "note",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 pub mod routes;
 pub mod store;
 
-use crate::domain::{search_key, to_json_list};
+use crate::domain::to_json_list;
 use crate::error::ApiError;
 use crate::http::{nullable, present, Problems};
 use crate::vocabulary::{CaseRole, CaseStatus, ClosedReason};
@@ -25,8 +25,6 @@ pub struct Case {
     pub subjects: String,
     pub opened_on: Option<NaiveDate>,
     pub confidential: bool,
-    #[serde(skip)]
-    pub search_text: String,
     pub version: i64,
     #[serde(serialize_with = "crate::domain::utc")]
     pub created_at: NaiveDateTime,
@@ -48,7 +46,6 @@ pub struct NewCase {
     pub subjects: String,
     pub opened_on: Option<NaiveDate>,
     pub confidential: bool,
-    pub search_text: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -57,7 +54,7 @@ pub struct NewCase {
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCase {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::not_blank"))]
     pub title: String,
     #[validate(custom(function = "crate::domain::valid_country"))]
     pub country: String,
@@ -69,6 +66,7 @@ pub struct CreateCase {
     #[serde(default)]
     #[validate(custom(function = "crate::domain::valid_subjects"))]
     pub subjects: Vec<String>,
+    #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub opened_on: Option<NaiveDate>,
     #[serde(default)]
     pub confidential: bool,
@@ -82,7 +80,7 @@ fn open() -> CaseStatus {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCase {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 300))]
+    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::not_blank"))]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "crate::domain::valid_country"))]
@@ -97,15 +95,10 @@ pub struct UpdateCase {
     #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "crate::domain::valid_subjects"))]
     pub subjects: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub opened_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
     pub confidential: Option<bool>,
-}
-
-/// Title and summary as one search key; defenders' names are matched through links.
-pub fn search_text(title: &str, summary: Option<&str>) -> String {
-    search_key(&format!("{title}\n{}", summary.unwrap_or_default()))
 }
 
 /// Rules across fields, checked on the case as it will be.
@@ -126,7 +119,6 @@ impl CreateCase {
         let now = crate::db::now();
         Ok(NewCase {
             id: crate::db::new_id(),
-            search_text: search_text(&self.title, self.summary.as_deref()),
             title: self.title,
             country: self.country,
             status: self.status.as_str().into(),
@@ -175,7 +167,6 @@ impl UpdateCase {
         }
         check(&next.status, next.closed_reason.as_deref())?;
         next.subjects = to_json_list(&subjects);
-        next.search_text = search_text(&next.title, next.summary.as_deref());
         next.version = current.version + 1;
         next.updated_at = crate::db::now();
         Ok(next)

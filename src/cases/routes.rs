@@ -42,7 +42,9 @@ fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDate
 pub async fn list(db: web::Data<Db>, query: ApiQuery<CaseQuery>) -> ApiResult<HttpResponse> {
     let q = query.0;
     let mut problems = Problems::new();
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    // A search pages by (rank, id), a plain list by id.
+    let keys = if q.q.is_some() { 2 } else { 1 };
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), keys, &mut problems);
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);
     }
@@ -53,11 +55,13 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<CaseQuery>) -> ApiResult<Ht
         CaseStatus::expected,
         &mut problems,
     );
-    if q.q
-        .as_deref()
-        .is_some_and(|t| t.trim().is_empty() || t.len() > 200)
-    {
-        problems.add("q", "must be 1 to 200 characters long");
+    if let Some(text) = &q.q {
+        if text.chars().count() > 200 || crate::search::query_terms(text).is_empty() {
+            problems.add(
+                "q",
+                "must contain a word to search for, in at most 200 characters",
+            );
+        }
     }
     if q.subject
         .as_deref()
@@ -69,17 +73,36 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<CaseQuery>) -> ApiResult<Ht
         .updated_since
         .as_deref()
         .and_then(|v| parse_since(v, &mut problems));
+    let search_after = match (&q.q, &page.after) {
+        (Some(_), Some(keys)) => match keys[0].parse::<f64>() {
+            Ok(rank) => Some((rank, keys[1].clone())),
+            Err(_) => {
+                problems.add("cursor", "is not a cursor returned by this list");
+                None
+            }
+        },
+        _ => None,
+    };
     problems.into_result()?;
     let filter = store::CaseFilter {
         country: q.country,
         status: status.map(|s| s.as_str().to_string()),
         subject: q.subject,
         defender: q.defender,
-        q: q.q,
         updated_since,
     };
-    let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
+    if let Some(text) = q.q {
+        let limit = usize::try_from(fetch).unwrap_or(usize::MAX);
+        let rows = db
+            .read(move |conn| store::search(conn, &filter, &text, search_after, limit))
+            .await?;
+        let page = Page::from_rows(rows, &page, |(case, rank)| {
+            vec![rank.to_string(), case.id.clone()]
+        });
+        return Ok(HttpResponse::Ok().json(page.map(|(case, _)| case)));
+    }
+    let after = page.after.as_ref().map(|k| k[0].clone());
     let rows = db
         .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
         .await?;

@@ -12,20 +12,14 @@ pub struct CaseFilter {
     pub status: Option<String>,
     pub subject: Option<String>,
     pub defender: Option<String>,
-    pub q: Option<String>,
     pub updated_since: Option<NaiveDateTime>,
 }
 
-pub fn list(
-    conn: &mut DbConnection,
-    filter: &CaseFilter,
-    after: Option<&str>,
-    limit: i64,
-) -> ApiResult<Vec<Case>> {
-    let mut query = c::cases
-        .filter(c::deleted_at.is_null())
-        .select(Case::as_select())
-        .into_boxed();
+type Backend = <DbConnection as diesel::Connection>::Backend;
+
+/// The cases matching every filter but `q`, not deleted.
+fn filtered(filter: &CaseFilter) -> crate::schema::cases::BoxedQuery<'static, Backend> {
+    let mut query = c::cases.filter(c::deleted_at.is_null()).into_boxed();
     if let Some(country) = &filter.country {
         query = query.filter(c::country.eq(country.clone()));
     }
@@ -45,26 +39,62 @@ pub fn list(
             .select(cd::case_id);
         query = query.filter(c::id.eq_any(linked));
     }
-    if let Some(q) = &filter.q {
-        let pattern = crate::domain::contains_pattern(q);
-        let by_name = cd::table
-            .inner_join(defenders::table)
-            .filter(defenders::search_names.like(pattern.clone()).escape('\\'))
-            .select(cd::case_id);
-        query = query.filter(
-            c::search_text
-                .like(pattern)
-                .escape('\\')
-                .or(c::id.eq_any(by_name)),
-        );
-    }
     if let Some(since) = filter.updated_since {
         query = query.filter(c::updated_at.ge(since));
     }
+    query
+}
+
+/// Cases in id (creation) order, after the keyset position `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> ApiResult<Vec<Case>> {
+    let mut query = filtered(filter);
     if let Some(after) = after {
         query = query.filter(c::id.gt(after.to_string()));
     }
-    Ok(query.order(c::id).limit(limit).load(conn)?)
+    Ok(query
+        .select(Case::as_select())
+        .order(c::id)
+        .limit(limit)
+        .load(conn)?)
+}
+
+/// How many ranked matches a full-text search considers.
+pub const SEARCH_CAP: i64 = 1000;
+
+/// Cases matching the full-text query `q` and the other filters, best match first;
+/// each with its rank (lower is better), keyset on (rank, id).
+pub fn search(
+    conn: &mut DbConnection,
+    filter: &CaseFilter,
+    q: &str,
+    after: Option<(f64, String)>,
+    limit: usize,
+) -> ApiResult<Vec<(Case, f64)>> {
+    let hits = crate::search::matching_cases(conn, q, SEARCH_CAP)?;
+    let ranks: std::collections::HashMap<String, f64> = hits.iter().cloned().collect();
+    let mut found: Vec<(Case, f64)> = Vec::new();
+    for chunk in hits.chunks(500) {
+        let ids: Vec<String> = chunk.iter().map(|(id, _)| id.clone()).collect();
+        let rows: Vec<Case> = filtered(filter)
+            .filter(c::id.eq_any(ids))
+            .select(Case::as_select())
+            .load(conn)?;
+        found.extend(rows.into_iter().map(|case| {
+            let rank = ranks.get(&case.id).copied().unwrap_or(f64::MAX);
+            (case, rank)
+        }));
+    }
+    found.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
+    if let Some((rank, id)) = after {
+        found.retain(|(case, r)| r.total_cmp(&rank).then_with(|| case.id.cmp(&id)).is_gt());
+    }
+    found.truncate(limit);
+    Ok(found)
 }
 
 /// A case that has not been deleted.

@@ -3,7 +3,7 @@
 pub mod routes;
 pub mod store;
 
-use crate::domain::{search_key, to_json_list};
+use crate::domain::to_json_list;
 use crate::http::{nullable, present};
 use crate::vocabulary::DefenderRole;
 use chrono::NaiveDateTime;
@@ -52,7 +52,7 @@ pub struct NewDefender {
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDefender {
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::not_blank"))]
     pub name: String,
     #[serde(default)]
     #[validate(custom(function = "crate::domain::valid_names"))]
@@ -72,7 +72,7 @@ pub struct CreateDefender {
 #[serde(deny_unknown_fields)]
 pub struct UpdateDefender {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 200))]
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::not_blank"))]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "crate::domain::valid_names"))]
@@ -96,7 +96,7 @@ pub struct UpdateDefender {
 pub fn search_names(name: &str, other_names: &[String]) -> String {
     std::iter::once(name)
         .chain(other_names.iter().map(String::as_str))
-        .map(search_key)
+        .map(crate::search::fold)
         .collect::<Vec<_>>()
         .join("\n")
 }

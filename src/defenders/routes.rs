@@ -26,11 +26,13 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<DefenderQuery>) -> ApiResul
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);
     }
-    if q.q
-        .as_deref()
-        .is_some_and(|t| t.trim().is_empty() || t.len() > 200)
-    {
-        problems.add("q", "must be 1 to 200 characters long");
+    if let Some(text) = &q.q {
+        if text.chars().count() > 200 || crate::search::query_terms(text).is_empty() {
+            problems.add(
+                "q",
+                "must contain a word to search for, in at most 200 characters",
+            );
+        }
     }
     problems.into_result()?;
     let filter = store::DefenderFilter {

@@ -68,6 +68,14 @@ pub fn update(conn: &mut DbConnection, next: &Defender) -> ApiResult<()> {
             "the defender was changed by someone else meanwhile; fetch it again".into(),
         ));
     }
+    // The defender's names are part of the search documents of their cases.
+    let linked: Vec<String> = case_defenders::table
+        .filter(case_defenders::defender_id.eq(&next.id))
+        .select(case_defenders::case_id)
+        .load(conn)?;
+    for case_id in linked {
+        crate::search::reindex(conn, &case_id)?;
+    }
     Ok(())
 }
 

@@ -1,7 +1,8 @@
-use super::{ChangeRecord, Event, NewEvent};
+use super::{ChangeRecord, Event, LogEvent, NewEvent};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::ApiResult;
-use crate::schema::events::dsl as e;
+use crate::http::Problems;
+use crate::schema::{case_defenders, cases, events::dsl as e, interventions};
 use diesel::prelude::*;
 use serde_json::Value;
 
@@ -12,6 +13,7 @@ pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> Api
     }
     let recorded_at = now();
     let today = recorded_at.date();
+    let case_id = change.case_id.clone();
     let changes = if change.changes.is_empty() {
         None
     } else {
@@ -38,14 +40,142 @@ pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> Api
             recorded_at,
         })
         .execute(conn)?;
-    Ok(())
+    crate::search::reindex(conn, &case_id)
 }
 
-/// A case's timeline in time order (oldest first).
-pub fn for_case(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<Event>> {
-    Ok(e::events
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+#[derive(Debug, Default)]
+pub struct EventFilter {
+    pub kinds: Vec<String>,
+    pub since: Option<chrono::NaiveDate>,
+    pub until: Option<chrono::NaiveDate>,
+}
+
+/// The keyset position of an event: (start of its period, recorded at, id).
+pub type EventKey = (chrono::NaiveDate, chrono::NaiveDateTime, String);
+
+/// Whose history: one case's, or that of every case a defender is in.
+#[derive(Debug, Clone)]
+pub enum Scope {
+    Case(String),
+    Defender(String),
+}
+
+/// One page of a history, in the order asked for.
+pub fn page(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    filter: &EventFilter,
+    order: Order,
+    after: Option<EventKey>,
+    limit: i64,
+) -> ApiResult<Vec<Event>> {
+    let mut query = e::events.select(Event::as_select()).into_boxed();
+    query = match scope {
+        Scope::Case(case_id) => query.filter(e::case_id.eq(case_id.clone())),
+        Scope::Defender(defender_id) => {
+            let cases_of = case_defenders::table
+                .inner_join(cases::table)
+                .filter(case_defenders::defender_id.eq(defender_id.clone()))
+                .filter(cases::deleted_at.is_null())
+                .select(case_defenders::case_id);
+            query.filter(e::case_id.eq_any(cases_of))
+        }
+    };
+    if !filter.kinds.is_empty() {
+        query = query.filter(e::kind.eq_any(filter.kinds.clone()));
+    }
+    if let Some(since) = filter.since {
+        query = query.filter(e::occurred_start.ge(since));
+    }
+    if let Some(until) = filter.until {
+        query = query.filter(e::occurred_start.le(until));
+    }
+    query = match (order, after) {
+        (Order::OldestFirst, Some((s, r, id))) => query.filter(
+            e::occurred_start
+                .gt(s)
+                .or(e::occurred_start.eq(s).and(e::recorded_at.gt(r)))
+                .or(e::occurred_start
+                    .eq(s)
+                    .and(e::recorded_at.eq(r))
+                    .and(e::id.gt(id))),
+        ),
+        (Order::NewestFirst, Some((s, r, id))) => query.filter(
+            e::occurred_start
+                .lt(s)
+                .or(e::occurred_start.eq(s).and(e::recorded_at.lt(r)))
+                .or(e::occurred_start
+                    .eq(s)
+                    .and(e::recorded_at.eq(r))
+                    .and(e::id.lt(id))),
+        ),
+        (_, None) => query,
+    };
+    let query = match order {
+        Order::OldestFirst => {
+            query.order((e::occurred_start.asc(), e::recorded_at.asc(), e::id.asc()))
+        }
+        Order::NewestFirst => query.order((
+            e::occurred_start.desc(),
+            e::recorded_at.desc(),
+            e::id.desc(),
+        )),
+    };
+    Ok(query.limit(limit).load(conn)?)
+}
+
+/// Logs a researcher's event after checking what it refers to.
+pub fn log(
+    conn: &mut DbConnection,
+    case_id: &str,
+    actor: &str,
+    input: LogEvent,
+) -> ApiResult<Event> {
+    crate::cases::store::get(conn, case_id)?;
+    let mut problems = Problems::new();
+    for (i, defender_id) in input.defender_ids.iter().enumerate() {
+        if crate::cases::store::find_link(conn, case_id, defender_id)?.is_none() {
+            problems.add(
+                format!("defender_ids[{i}]"),
+                "must be a defender linked to this case",
+            );
+        }
+    }
+    if let Some(intervention_id) = &input.intervention_id {
+        let known: i64 = interventions::table
+            .filter(interventions::id.eq(intervention_id))
+            .count()
+            .get_result(conn)?;
+        if known == 0 {
+            problems.add(
+                "intervention_id",
+                "must be the id of an existing intervention",
+            );
+        }
+    }
+    problems.into_result()?;
+    insert(conn, input.into_new(case_id, actor)?)
+}
+
+pub fn insert(conn: &mut DbConnection, new: NewEvent) -> ApiResult<Event> {
+    diesel::insert_into(e::events).values(&new).execute(conn)?;
+    crate::cases::store::touch(conn, &new.case_id)?;
+    crate::search::reindex(conn, &new.case_id)?;
+    get(conn, &new.case_id, &new.id)
+}
+
+pub fn get(conn: &mut DbConnection, case_id: &str, id: &str) -> ApiResult<Event> {
+    e::events
+        .filter(e::id.eq(id))
         .filter(e::case_id.eq(case_id))
-        .order((e::occurred_start, e::recorded_at, e::id))
         .select(Event::as_select())
-        .load(conn)?)
+        .first(conn)
+        .optional()?
+        .ok_or_else(|| crate::error::not_found("event"))
 }

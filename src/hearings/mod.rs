@@ -7,7 +7,7 @@ pub mod store;
 use crate::error::ApiError;
 use crate::http::{nullable, present, Problems};
 use crate::vocabulary::HearingStatus;
-use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone};
+use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -156,15 +156,21 @@ pub struct UpdateHearing {
     pub violations: Option<Option<String>>,
 }
 
+const UNKNOWN_ZONE: &str = "must be an IANA time zone name, e.g. Asia/Almaty";
+
+/// Drops what is finer than a microsecond: both databases keep microseconds (SQLite
+/// would otherwise keep the nanoseconds as text), and the keyset cursors carry them,
+/// so a finer time would sort after its own cursor and repeat on every page.
+fn to_micros(t: NaiveDateTime) -> NaiveDateTime {
+    t.with_nanosecond(t.nanosecond() / 1000 * 1000).unwrap_or(t)
+}
+
 /// Checks the zone name and that the given offset is the zone's offset at that
 /// instant, so a hearing cannot silently shift by an hour.
 fn check_time(at: &DateTime<FixedOffset>, zone: &str) -> Result<(), ApiError> {
     let mut problems = Problems::new();
     match zone.parse::<Tz>() {
-        Err(_) => problems.add(
-            "time_zone",
-            "must be an IANA time zone name, e.g. Asia/Almaty",
-        ),
+        Err(_) => problems.add("time_zone", UNKNOWN_ZONE),
         Ok(tz) => {
             let expected = tz.offset_from_utc_datetime(&at.naive_utc()).fix();
             if expected != *at.offset() {
@@ -189,7 +195,7 @@ impl CreateHearing {
             id: crate::db::new_id(),
             trial_id: trial.id.clone(),
             case_id: trial.case_id.clone(),
-            scheduled_at: self.scheduled_at.naive_utc(),
+            scheduled_at: to_micros(self.scheduled_at.naive_utc()),
             time_zone: self.time_zone,
             status: self.status.as_str().into(),
             description: self.description,
@@ -211,10 +217,16 @@ impl UpdateHearing {
             .clone()
             .unwrap_or_else(|| current.time_zone.clone());
         if self.scheduled_at.is_none() && zone != current.time_zone {
-            return Err(crate::error::invalid(
+            let mut problems = Problems::new();
+            problems.add(
                 "scheduled_at",
                 "must be given, in the court's local time, when time_zone changes",
-            ));
+            );
+            if zone.parse::<Tz>().is_err() {
+                problems.add("time_zone", UNKNOWN_ZONE);
+            }
+            // Never Ok: scheduled_at is always named.
+            problems.into_result()?;
         }
         let at = self
             .scheduled_at
@@ -222,7 +234,7 @@ impl UpdateHearing {
         if self.scheduled_at.is_some() || self.time_zone.is_some() {
             check_time(&at, &zone)?;
         }
-        next.scheduled_at = at.naive_utc();
+        next.scheduled_at = to_micros(at.naive_utc());
         next.time_zone = zone;
         if let Some(v) = self.trial_id {
             next.trial_id = v;

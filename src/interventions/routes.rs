@@ -100,6 +100,7 @@ pub async fn update(
 #[delete("/interventions/{id}")]
 pub async fn delete(
     db: web::Data<Db>,
+    actor: Actor,
     id: web::Path<String>,
     precondition: IfMatch,
 ) -> ApiResult<HttpResponse> {
@@ -107,7 +108,7 @@ pub async fn delete(
     db.write(move |conn| {
         let intervention = store::get(conn, &id)?;
         precondition.check(intervention.version)?;
-        store::delete(conn, &intervention)
+        store::delete(conn, &actor.0, &intervention)
     })
     .await?;
     Ok(no_content())

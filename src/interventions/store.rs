@@ -3,7 +3,7 @@ use crate::cases::Case;
 use crate::db::DbConnection;
 use crate::error::{conflict, invalid, not_found, ApiError, ApiResult};
 use crate::events::{store::record, ChangeRecord};
-use crate::schema::{intervention_cases as ic, interventions::dsl as i};
+use crate::schema::{cases as c, intervention_cases as ic, interventions::dsl as i};
 use diesel::prelude::*;
 
 #[derive(Debug, Default)]
@@ -98,11 +98,30 @@ pub fn insert(conn: &mut DbConnection, new: NewIntervention) -> ApiResult<Interv
     get(conn, &new.id)
 }
 
+/// Serialises the writes that point an existing intervention at another one. On
+/// PostgreSQL two such writes running at once (A follows B, B follows A) would each
+/// check the chain without seeing the other's uncommitted change, and together make a
+/// cycle; this transaction-scoped lock makes the second one wait and see the first.
+/// SQLite write transactions are serialised already (`BEGIN IMMEDIATE`).
+fn lock_follow_chains(conn: &mut DbConnection) -> ApiResult<()> {
+    /// An arbitrary key for `pg_advisory_xact_lock`, used only here.
+    const FOLLOWS_LOCK: i64 = 0x1e7e_0f01;
+    if let DbConnection::Pg(pg) = conn {
+        diesel::sql_query(format!("SELECT pg_advisory_xact_lock({FOLLOWS_LOCK})")).execute(pg)?;
+    }
+    Ok(())
+}
+
 pub fn update(
     conn: &mut DbConnection,
     current: &Intervention,
     next: &Intervention,
 ) -> ApiResult<()> {
+    // A new intervention cannot close a cycle (nothing points to it yet), and clearing
+    // `follows_id` cannot either; re-pointing an existing one can.
+    if next.follows_id.is_some() && next.follows_id != current.follows_id {
+        lock_follow_chains(conn)?;
+    }
     check_follows(conn, &next.id, next.follows_id.as_deref())?;
     let written = diesel::update(
         i::interventions
@@ -119,12 +138,20 @@ pub fn update(
     Ok(())
 }
 
-/// Deletes an intervention that covers no case and that no follow-up points to.
-pub fn delete(conn: &mut DbConnection, intervention: &Intervention) -> ApiResult<()> {
-    let covered: i64 = ic::table
+/// Deletes an intervention that covers no live case and that no follow-up points to.
+/// Links to cases that were deleted meanwhile do not hold it (they can no longer be
+/// unlinked through the API): they go with it, each leaving an `intervention_unlinked`
+/// record on that case's timeline.
+pub fn delete(conn: &mut DbConnection, actor: &str, intervention: &Intervention) -> ApiResult<()> {
+    let links: Vec<(String, Option<chrono::NaiveDateTime>)> = ic::table
+        .inner_join(c::table)
         .filter(ic::intervention_id.eq(&intervention.id))
-        .count()
-        .get_result(conn)?;
+        .select((ic::case_id, c::deleted_at))
+        .load(conn)?;
+    let covered = links
+        .iter()
+        .filter(|(_, deleted)| deleted.is_none())
+        .count();
     if covered > 0 {
         return Err(conflict(format!(
             "the intervention covers {covered} case(s); unlink them first so the cases' history records it"
@@ -138,6 +165,9 @@ pub fn delete(conn: &mut DbConnection, intervention: &Intervention) -> ApiResult
         return Err(conflict(format!(
             "{followers} follow-up(s) point to this intervention"
         )));
+    }
+    for (case_id, _) in &links {
+        remove_link(conn, actor, intervention, case_id)?;
     }
     let deleted = diesel::delete(
         i::interventions
@@ -168,16 +198,22 @@ pub fn link_case(
     intervention: &Intervention,
     case: &Case,
 ) -> ApiResult<bool> {
-    if link_exists(conn, &intervention.id, &case.id)? {
-        return Ok(false);
-    }
-    diesel::insert_into(ic::table)
+    // ON CONFLICT DO NOTHING: two requests linking the same pair at once both succeed
+    // (PostgreSQL would otherwise fail the second on the primary key).
+    let insert = diesel::insert_into(ic::table)
         .values((
             ic::intervention_id.eq(&intervention.id),
             ic::case_id.eq(&case.id),
             ic::created_at.eq(crate::db::now()),
         ))
-        .execute(conn)?;
+        .on_conflict_do_nothing();
+    let inserted = match conn {
+        DbConnection::Pg(pg) => insert.execute(pg)?,
+        DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
+    };
+    if inserted == 0 {
+        return Ok(false);
+    }
     let mut changes = serde_json::Map::new();
     changes.insert(
         "intervention_id".into(),
@@ -210,7 +246,17 @@ pub fn unlink_case(
             "the intervention is not linked to this case".into(),
         ));
     }
-    diesel::delete(ic::table.find((&intervention.id, &case.id))).execute(conn)?;
+    remove_link(conn, actor, intervention, &case.id)
+}
+
+/// Removes an existing link and records it on the case's timeline.
+fn remove_link(
+    conn: &mut DbConnection,
+    actor: &str,
+    intervention: &Intervention,
+    case_id: &str,
+) -> ApiResult<()> {
+    diesel::delete(ic::table.find((&intervention.id, case_id))).execute(conn)?;
     let mut changes = serde_json::Map::new();
     changes.insert(
         "intervention_id".into(),
@@ -220,7 +266,7 @@ pub fn unlink_case(
         conn,
         actor,
         ChangeRecord {
-            case_id: case.id.clone(),
+            case_id: case_id.to_string(),
             kind: "intervention_unlinked".into(),
             record_type: "intervention",
             record_id: intervention.id.clone(),

@@ -9,7 +9,7 @@ use crate::vocabulary::{SentenceKind, SentenceStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use validator::Validate;
+use validator::{Validate, ValidationError, ValidationErrors};
 
 #[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
 #[diesel(table_name = crate::schema::sentences, treat_none_as_null = true)]
@@ -65,6 +65,7 @@ pub struct CreateSentence {
     pub currency: Option<String>,
     #[validate(length(max = 5000))]
     pub description: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub handed_down_on: Option<NaiveDate>,
     #[serde(default = "in_force")]
     pub status: SentenceStatus,
@@ -91,20 +92,56 @@ pub struct UpdateSentence {
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 5000))]
     pub description: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub handed_down_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
     pub status: Option<SentenceStatus>,
 }
 
+/// The field an amount or a currency given alone lacks, and what to say about it.
+fn unpaired(amount: Option<i64>, currency: Option<&str>) -> Option<(&'static str, &'static str)> {
+    match (amount, currency) {
+        (Some(_), None) => Some(("currency", "is required with an amount")),
+        (None, Some(_)) => Some(("amount", "is required with a currency")),
+        _ => None,
+    }
+}
+
 fn check(amount: Option<i64>, currency: Option<&str>) -> Result<(), ApiError> {
     let mut problems = Problems::new();
-    match (amount, currency) {
-        (Some(_), None) => problems.add("currency", "is required with an amount"),
-        (None, Some(_)) => problems.add("amount", "is required with a currency"),
-        _ => {}
+    if let Some((field, message)) = unpaired(amount, currency) {
+        problems.add(field, message);
     }
     problems.into_result()
+}
+
+/// The body of `POST /cases/{id}/sentences`: the rules of each field and the rule that
+/// an amount and its currency come together, checked at once so that one response
+/// names every bad field.
+#[derive(Debug, Deserialize)]
+#[serde(transparent)]
+pub struct CreateSentenceBody(pub CreateSentence);
+
+impl Validate for CreateSentenceBody {
+    fn validate(&self) -> Result<(), ValidationErrors> {
+        let mut errors = match self.0.validate() {
+            Ok(()) => ValidationErrors::new(),
+            Err(errors) => errors,
+        };
+        if let Some((field, message)) = unpaired(self.0.amount, self.0.currency.as_deref()) {
+            if !errors.field_errors().contains_key(field) {
+                errors.add(
+                    field,
+                    ValidationError::new("required_with").with_message(message.into()),
+                );
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
 }
 
 impl CreateSentence {
@@ -160,23 +197,48 @@ impl UpdateSentence {
     }
 }
 
-/// "two years of restricted freedom", "a fine of 500000 KZT".
+/// How the sentence reads in the case's timeline: "2 years of restricted freedom",
+/// "8 years in prison", "a suspended sentence of 3 years", "a fine of 500000 KZT",
+/// "2 years of restricted freedom and a fine of 100000 KZT".
 pub fn describe(s: &Sentence) -> String {
+    let term = s.term_months.map(describe_term);
+    let mut fine = match (s.amount, s.currency.as_deref()) {
+        (Some(amount), Some(currency)) => Some(format!("a fine of {amount} {currency}")),
+        _ => None,
+    };
     let kind = s.kind.replace('_', " ");
-    if let (Some(amount), Some(currency)) = (s.amount, &s.currency) {
-        return format!("a {kind} of {amount} {currency}");
-    }
-    match s.term_months {
-        Some(months) => {
-            let (y, m) = (months / 12, months % 12);
-            let plural = |n: i32, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
-            let term = match (y, m) {
-                (0, m) => plural(m, "month"),
-                (y, 0) => plural(y, "year"),
-                (y, m) => format!("{} {}", plural(y, "year"), plural(m, "month")),
-            };
-            format!("{term} of {kind}")
+    let main = match (s.kind.as_str(), term) {
+        ("fine", term) => {
+            let fine = fine.take().unwrap_or_else(|| "a fine".into());
+            match term {
+                Some(term) => format!("{fine} ({term})"),
+                None => fine,
+            }
         }
-        None => kind,
+        ("death_penalty", _) => "the death penalty".into(),
+        ("prison", Some(term)) => format!("{term} in prison"),
+        ("suspended", Some(term)) => format!("a suspended sentence of {term}"),
+        ("suspended", None) => "a suspended sentence".into(),
+        ("travel_ban" | "professional_ban", Some(term)) => format!("a {kind} of {term}"),
+        ("travel_ban" | "professional_ban", None) => format!("a {kind}"),
+        ("other", Some(term)) => format!("{term} (other penalty)"),
+        ("other", None) => "another penalty".into(),
+        (_, Some(term)) => format!("{term} of {kind}"),
+        (_, None) => kind,
+    };
+    match fine {
+        Some(fine) => format!("{main} and {fine}"),
+        None => main,
+    }
+}
+
+/// "1 month", "2 years", "2 years 6 months".
+fn describe_term(months: i32) -> String {
+    let (y, m) = (months / 12, months % 12);
+    let plural = |n: i32, w: &str| format!("{n} {w}{}", if n == 1 { "" } else { "s" });
+    match (y, m) {
+        (0, m) => plural(m, "month"),
+        (y, 0) => plural(y, "year"),
+        (y, m) => format!("{} {}", plural(y, "year"), plural(m, "month")),
     }
 }

@@ -1,4 +1,4 @@
-use super::{store, CreateSentence, UpdateSentence};
+use super::{store, CreateSentenceBody, UpdateSentence};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::{
@@ -31,10 +31,10 @@ pub async fn create(
     db: web::Data<Db>,
     actor: Actor,
     id: web::Path<String>,
-    body: ApiJson<CreateSentence>,
+    body: ApiJson<CreateSentenceBody>,
 ) -> ApiResult<HttpResponse> {
     let case_id = id.into_inner();
-    let input = body.0;
+    let input = body.0 .0;
     let sentence = db
         .write(move |conn| {
             crate::cases::store::get(conn, &case_id)?;

@@ -29,7 +29,7 @@ pub fn page(
     Ok(query.order(ch::id).limit(limit).load(conn)?)
 }
 
-/// A charge of a case that has not been deleted.
+/// A sentence of a case that has not been deleted.
 pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Sentence> {
     ch::sentences
         .inner_join(cases::table)

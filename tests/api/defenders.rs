@@ -85,8 +85,10 @@ async fn names_are_searched_across_spellings_case_and_accents() {
             .collect();
         assert_eq!(ids, vec![expected], "q={q}");
     }
-    // LIKE wildcards in the query are taken literally.
-    let page = json_body(app.get("/api/v1/defenders?q=%25").await).await;
+    // A query with nothing to search for is refused rather than matching everyone.
+    assert_invalid(app.get("/api/v1/defenders?q=%25").await, &["q"]).await;
+    // LIKE wildcards inside a word are taken literally.
+    let page = json_body(app.get("/api/v1/defenders?q=bok_yev").await).await;
     assert_eq!(page["items"].as_array().unwrap().len(), 0);
 
     let page = json_body(app.get("/api/v1/defenders?country=BY").await).await;

@@ -6,6 +6,7 @@ mod demo;
 mod health;
 mod hearings;
 mod helpers;
+mod history;
 mod interventions;
 mod sentences;
 mod trials;

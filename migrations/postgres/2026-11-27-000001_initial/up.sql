@@ -32,7 +32,6 @@ CREATE TABLE cases (
     subjects TEXT NOT NULL DEFAULT '[]',
     opened_on DATE,
     confidential BOOLEAN NOT NULL DEFAULT FALSE,
-    search_text TEXT NOT NULL,
     version BIGINT NOT NULL DEFAULT 1,
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL,

@@ -1,0 +1,28 @@
+-- The full-text index of cases: one document per case (title, summary, subjects,
+-- defenders' names and spellings, charges, timeline texts), folded by the application
+-- so that spelling variants meet, kept in sync in the transaction of every write.
+CREATE TABLE case_search (
+    id INTEGER PRIMARY KEY,
+    case_id TEXT NOT NULL UNIQUE REFERENCES cases (id),
+    body TEXT NOT NULL
+);
+
+CREATE VIRTUAL TABLE case_search_fts USING fts5 (
+    body,
+    content = 'case_search',
+    content_rowid = 'id',
+    tokenize = 'unicode61 remove_diacritics 2'
+);
+
+CREATE TRIGGER case_search_inserted AFTER INSERT ON case_search BEGIN
+    INSERT INTO case_search_fts (rowid, body) VALUES (new.id, new.body);
+END;
+
+CREATE TRIGGER case_search_deleted AFTER DELETE ON case_search BEGIN
+    INSERT INTO case_search_fts (case_search_fts, rowid, body) VALUES ('delete', old.id, old.body);
+END;
+
+CREATE TRIGGER case_search_updated AFTER UPDATE ON case_search BEGIN
+    INSERT INTO case_search_fts (case_search_fts, rowid, body) VALUES ('delete', old.id, old.body);
+    INSERT INTO case_search_fts (rowid, body) VALUES (new.id, new.body);
+END;

@@ -1,0 +1,186 @@
+use super::store::{self, EventFilter, EventKey, Order, Scope};
+use super::LogEvent;
+use crate::db::Db;
+use crate::error::{invalid, ApiResult};
+use crate::http::{Actor, ApiJson, ApiQuery, HttpSettings, Page, PageRequest, Problems};
+use actix_web::{get, http::header, post, web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use serde::Deserialize;
+
+const RECORDED_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventQuery {
+    kind: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    order: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// `since`/`until` take `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: since is the start of that
+/// period, until its end.
+fn period_bound(
+    name: &str,
+    value: Option<&str>,
+    end: bool,
+    problems: &mut Problems,
+) -> Option<NaiveDate> {
+    let text = value?;
+    match crate::events::ApproximateDate::parse(text) {
+        Some(date) => Some(if end { date.end() } else { date.start() }),
+        None => {
+            problems.add(name, "must be a date as YYYY, YYYY-MM or YYYY-MM-DD");
+            None
+        }
+    }
+}
+
+fn cursor_key(page: &PageRequest) -> ApiResult<Option<EventKey>> {
+    let Some(keys) = &page.after else {
+        return Ok(None);
+    };
+    let bad = || invalid("cursor", "is not a cursor returned by this list");
+    let start = NaiveDate::parse_from_str(&keys[0], "%Y-%m-%d").map_err(|_| bad())?;
+    let recorded = NaiveDateTime::parse_from_str(&keys[1], RECORDED_FORMAT).map_err(|_| bad())?;
+    Ok(Some((start, recorded, keys[2].clone())))
+}
+
+/// The parsed query of a history.
+struct HistoryQuery {
+    filter: EventFilter,
+    order: Order,
+    page: PageRequest,
+    after: Option<EventKey>,
+}
+
+fn parse_history_query(q: EventQuery) -> ApiResult<HistoryQuery> {
+    let mut problems = Problems::new();
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 3, &mut problems);
+    let since = period_bound("since", q.since.as_deref(), false, &mut problems);
+    let until = period_bound("until", q.until.as_deref(), true, &mut problems);
+    if let (Some(s), Some(u)) = (since, until) {
+        if u < s {
+            problems.add("until", "must not be before since");
+        }
+    }
+    let order = match q.order.as_deref() {
+        None | Some("asc") => Order::OldestFirst,
+        Some("desc") => Order::NewestFirst,
+        Some(_) => {
+            problems.add("order", "must be asc (oldest first) or desc (newest first)");
+            Order::OldestFirst
+        }
+    };
+    let kinds: Vec<String> = q
+        .kind
+        .as_deref()
+        .map(|k| {
+            k.split(',')
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if kinds.len() > 20 || kinds.iter().any(|k| k.len() > 50) {
+        problems.add("kind", "must be at most 20 comma-separated kinds");
+    }
+    problems.into_result()?;
+    let after = cursor_key(&page)?;
+    Ok(HistoryQuery {
+        filter: EventFilter {
+            kinds,
+            since,
+            until,
+        },
+        order,
+        page,
+        after,
+    })
+}
+
+async fn history(db: web::Data<Db>, scope: Scope, q: EventQuery) -> ApiResult<HttpResponse> {
+    let HistoryQuery {
+        filter,
+        order,
+        page,
+        after,
+    } = parse_history_query(q)?;
+    let fetch = page.fetch();
+    let rows = db
+        .read(move |conn| {
+            match &scope {
+                Scope::Case(id) => crate::cases::store::get(conn, id).map(drop)?,
+                Scope::Defender(id) => crate::defenders::store::get(conn, id).map(drop)?,
+            }
+            store::page(conn, &scope, &filter, order, after, fetch)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| {
+        vec![
+            e.occurred_start.format("%Y-%m-%d").to_string(),
+            e.recorded_at.format(RECORDED_FORMAT).to_string(),
+            e.id.clone(),
+        ]
+    })))
+}
+
+/// The case's history: logged events and change records, oldest first by default.
+#[get("/cases/{id}/events")]
+pub async fn list(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    query: ApiQuery<EventQuery>,
+) -> ApiResult<HttpResponse> {
+    history(db, Scope::Case(id.into_inner()), query.0).await
+}
+
+/// The history of every case a defender is in.
+#[get("/defenders/{id}/events")]
+pub async fn for_defender(
+    db: web::Data<Db>,
+    id: web::Path<String>,
+    query: ApiQuery<EventQuery>,
+) -> ApiResult<HttpResponse> {
+    history(db, Scope::Defender(id.into_inner()), query.0).await
+}
+
+#[get("/cases/{id}/events/{event_id}")]
+pub async fn get(db: web::Data<Db>, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let (case_id, event_id) = path.into_inner();
+    let event = db
+        .read(move |conn| {
+            crate::cases::store::get(conn, &case_id)?;
+            store::get(conn, &case_id, &event_id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(event))
+}
+
+/// Logs something that happened in the case. Events are never edited: a correction
+/// is a new event.
+#[post("/cases/{id}/events")]
+pub async fn create(
+    db: web::Data<Db>,
+    settings: web::Data<HttpSettings>,
+    actor: Actor,
+    id: web::Path<String>,
+    body: ApiJson<LogEvent>,
+) -> ApiResult<HttpResponse> {
+    let case_id = id.into_inner();
+    let input = body.0;
+    let event = db
+        .write(move |conn| store::log(conn, &case_id, &actor.0, input))
+        .await?;
+    let location = format!(
+        "{}/api/v1/cases/{}/events/{}",
+        settings.base_url.trim_end_matches('/'),
+        event.case_id,
+        event.id
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(event))
+}

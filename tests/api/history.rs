@@ -1,0 +1,307 @@
+use crate::helpers::{assert_invalid, assert_problem, collect_pages, header, id, json_body, spawn_app, TestApp};
+use diesel::prelude::*;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn events(app: &TestApp, case_id: &str, query: &str) -> Vec<Value> {
+    let response = app.get(&format!("/api/v1/cases/{case_id}/events?limit=200&{query}")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    json_body(response).await["items"].as_array().unwrap().clone()
+}
+
+fn kinds(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["kind"].as_str().unwrap()).collect()
+}
+
+#[tokio::test]
+async fn researchers_log_events_with_approximate_dates() {
+    let app = spawn_app().await;
+    let (case, defender) = app.case_with_defender().await;
+    let case_id = id(&case);
+    let path = format!("/api/v1/cases/{case_id}/events");
+
+    let response = app
+        .post(
+            &path,
+            &json!({
+                "kind": "arrest",
+                "occurred_on": "2016-05",
+                "title": "Arrested after the land-reform protests",
+                "description": "Detained in Atyrau.",
+                "source_url": "https://example.org/report",
+                "defender_ids": [id(&defender)]
+            }),
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let location = header(&response, "location");
+    let arrest = json_body(response).await;
+    assert_eq!(arrest["occurred_on"], "2016-05");
+    assert_eq!(arrest["precision"], "month");
+    assert_eq!(arrest["actor"], "system");
+    assert_eq!(arrest["defender_ids"], json!([id(&defender)]));
+    assert!(location.ends_with(&format!("/api/v1/cases/{case_id}/events/{}", id(&arrest))));
+    let response = app.get(&format!("/api/v1/cases/{case_id}/events/{}", id(&arrest))).await;
+    assert_eq!(json_body(response).await, arrest);
+
+    app.create(&path, json!({"kind": "un_decision", "occurred_on": "2017-08-24", "title": "Detention declared arbitrary"}))
+        .await;
+    app.create(&path, json!({"kind": "note", "occurred_on": "2016", "title": "Protests across the country"}))
+        .await;
+
+    // Sorted by the start of each period, then by when they were recorded; the change
+    // records (recorded today) come after.
+    let history = events(&app, case_id, "").await;
+    let titles: Vec<&str> = history.iter().map(|e| e["title"].as_str().unwrap()).collect();
+    assert_eq!(
+        &titles[..3],
+        ["Protests across the country", "Arrested after the land-reform protests", "Detention declared arbitrary"]
+    );
+    assert_eq!(history[0]["precision"], "year");
+    assert_eq!(history[2]["precision"], "day");
+}
+
+#[tokio::test]
+async fn invalid_events_are_rejected_naming_every_field() {
+    let app = spawn_app().await;
+    let (case, _) = app.case_with_defender().await;
+    let stranger = app.create_defender("Not in this case").await;
+    let path = format!("/api/v1/cases/{}/events", id(&case));
+    let before = app.count("events");
+
+    let response = app
+        .post(
+            &path,
+            &json!({
+                "kind": "kidnap",
+                "occurred_on": "spring 2016",
+                "title": " ",
+                "source_url": "ftp://example.org",
+                "recorded_at": "2020-01-01T00:00:00Z"
+            }),
+        )
+        .await;
+    assert_invalid(response, &["kind", "occurred_on", "recorded_at", "source_url", "title"]).await;
+    for bad in ["2016-13", "2015-02-29", "16", "2016-4"] {
+        let body = json!({"kind": "note", "occurred_on": bad, "title": "x"});
+        assert_invalid(app.post(&path, &body).await, &["occurred_on"]).await;
+    }
+    let body = json!({
+        "kind": "note", "occurred_on": "2016", "title": "x",
+        "defender_ids": [id(&stranger)], "intervention_id": "missing"
+    });
+    assert_invalid(app.post(&path, &body).await, &["defender_ids[0]", "intervention_id"]).await;
+    assert_problem(
+        app.post("/api/v1/cases/missing/events", &json!({"kind": "note", "occurred_on": "2016", "title": "x"})).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(app.count("events"), before, "nothing was recorded");
+}
+
+#[tokio::test]
+async fn every_change_appears_in_the_history_once_with_old_and_new_values() {
+    let app = spawn_app().await;
+    let (case, defender) = app.case_with_defender().await;
+    let case_id = id(&case);
+    let charge = app
+        .create(
+            &format!("/api/v1/cases/{case_id}/charges"),
+            json!({"defender_id": id(&defender), "legal_basis": "art. 174"}),
+        )
+        .await;
+    let response = app
+        .patch(&format!("/api/v1/charges/{}", id(&charge)), Some("\"1\""), &json!({"status": "convicted"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let trial = app.create(&format!("/api/v1/cases/{case_id}/trials"), json!({"court": "Atyrau City Court"})).await;
+    let hearing = app
+        .create(
+            &format!("/api/v1/trials/{}/hearings", id(&trial)),
+            json!({"scheduled_at": "2016-10-12T10:00:00+05:00", "time_zone": "Asia/Atyrau"}),
+        )
+        .await;
+    assert_eq!(
+        app.delete(&format!("/api/v1/hearings/{}", id(&hearing)), Some("\"1\"")).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let response = app
+        .patch(&format!("/api/v1/cases/{case_id}"), Some("\"1\""), &json!({"status": "closed", "closed_reason": "released"}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let history = events(&app, case_id, "").await;
+    assert_eq!(
+        kinds(&history),
+        [
+            "case_opened",
+            "defender_linked",
+            "charge_brought",
+            "charge_status_changed",
+            "trial_created",
+            "hearing_scheduled",
+            "hearing_deleted",
+            "case_status_changed"
+        ]
+    );
+    let status_change = &history[3];
+    assert_eq!(status_change["changes"], json!({"status": {"old": "pending", "new": "convicted"}}));
+    assert_eq!(status_change["record_id"], charge["id"]);
+    assert_eq!(history[5]["title"], "Hearing scheduled for 2016-10-12 10:00 (Asia/Atyrau) at Atyrau City Court");
+    // The deleted hearing stays in the history with its last values.
+    let deleted = &history[6];
+    assert_eq!(deleted["changes"]["scheduled_at"]["old"], "2016-10-12T10:00:00+05:00");
+    assert_eq!(deleted["changes"]["scheduled_at"]["new"], Value::Null);
+    assert_eq!(history[7]["title"], "Case closed (released)");
+    assert_eq!(
+        history[7]["changes"],
+        json!({"status": {"old": "open", "new": "closed"}, "closed_reason": {"old": null, "new": "released"}})
+    );
+    assert!(history.iter().all(|e| e["actor"] == "system"));
+}
+
+#[tokio::test]
+async fn a_failure_after_the_record_is_written_leaves_neither_record_nor_event() {
+    let app = spawn_app().await;
+    let (case, defender) = app.case_with_defender().await;
+    let events_before = app.count("events");
+    // Make the change record's insert fail, after the charge row has been written.
+    let mut conn = app.db();
+    let ddl: &[&str] = if crate::helpers::backend_is_postgres() {
+        &[
+            "CREATE FUNCTION refuse_event() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_event BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.kind = 'charge_brought') EXECUTE FUNCTION refuse_event()",
+        ]
+    } else {
+        &["CREATE TRIGGER refuse_event BEFORE INSERT ON events WHEN NEW.kind = 'charge_brought' BEGIN SELECT RAISE(ABORT, 'forced failure'); END"]
+    };
+    for statement in ddl {
+        diesel::sql_query(*statement).execute(&mut conn).expect("install the failing trigger");
+    }
+
+    let response = app
+        .post(
+            &format!("/api/v1/cases/{}/charges", id(&case)),
+            &json!({"defender_id": id(&defender), "legal_basis": "art. 174"}),
+        )
+        .await;
+    assert_problem(response, StatusCode::INTERNAL_SERVER_ERROR).await;
+    assert_eq!(app.count("charges"), 0, "the charge was rolled back with its event");
+    assert_eq!(app.count("events"), events_before);
+    assert_eq!(app.etag(&format!("/api/v1/cases/{}", id(&case))).await, "\"1\"");
+}
+
+#[tokio::test]
+async fn the_history_is_filtered_ordered_and_paged() {
+    let app = spawn_app().await;
+    let case = app.create_case("History").await;
+    let case_id = id(&case);
+    let path = format!("/api/v1/cases/{case_id}/events");
+    for (kind, on) in [("arrest", "2016-05-17"), ("detention", "2016-06"), ("release", "2017"), ("note", "2016-05-01")] {
+        app.create(&path, json!({"kind": kind, "occurred_on": on, "title": format!("{kind} {on}")})).await;
+    }
+    assert_eq!(kinds(&events(&app, case_id, "kind=arrest,release").await), ["arrest", "release"]);
+    assert_eq!(kinds(&events(&app, case_id, "since=2016-06&until=2016").await), ["detention"]);
+    assert_eq!(kinds(&events(&app, case_id, "since=2016-05&until=2016-05").await), ["note", "arrest"]);
+    let newest = events(&app, case_id, "order=desc").await;
+    assert_eq!(newest[0]["kind"], "case_opened", "recorded today, so newest");
+    assert_eq!(kinds(&newest[1..]), ["release", "detention", "arrest", "note"]);
+
+    let ascending = collect_pages(&app, &path, 2).await;
+    let descending = collect_pages(&app, &format!("{path}?order=desc"), 2).await;
+    assert_eq!(ascending.len(), 5);
+    assert_eq!(ascending.iter().rev().cloned().collect::<Vec<_>>(), descending);
+
+    assert_invalid(app.get(&format!("{path}?order=up&since=May&until=2016-02-30")).await, &["order", "since", "until"]).await;
+    assert_invalid(app.get(&format!("{path}?since=2017&until=2016")).await, &["until"]).await;
+    assert_problem(app.get("/api/v1/cases/missing/events").await, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn a_defenders_history_spans_all_their_cases() {
+    let app = spawn_app().await;
+    let (first, defender) = app.case_with_defender().await;
+    let second = app.create_case("Second case").await;
+    app.link(id(&second), id(&defender)).await;
+    let unrelated = app.create_case("Unrelated").await;
+    for case in [&first, &second, &unrelated] {
+        app.create(
+            &format!("/api/v1/cases/{}/events", id(case)),
+            json!({"kind": "harassment", "occurred_on": "2018-03", "title": format!("Harassed ({})", case["title"].as_str().unwrap())}),
+        )
+        .await;
+    }
+    let response = app.get(&format!("/api/v1/defenders/{}/events?kind=harassment", id(&defender))).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let items = json_body(response).await["items"].as_array().unwrap().clone();
+    let cases: Vec<&str> = items.iter().map(|e| e["case_id"].as_str().unwrap()).collect();
+    assert_eq!(cases, [id(&first), id(&second)]);
+    assert_problem(app.get("/api/v1/defenders/missing/events").await, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn search_finds_cases_by_names_spellings_charges_and_event_texts() {
+    let app = spawn_app().await;
+    let (case, defender) = app.case_with_defender().await; // "Trial of Maks Bokayev", defender Maks Bokayev
+    let other = app
+        .create("/api/v1/cases", json!({"title": "Harassment of Güzyal Baydalinova", "country": "KZ", "summary": "An editor"}))
+        .await;
+    app.create(
+        &format!("/api/v1/cases/{}/charges", id(&case)),
+        json!({"defender_id": id(&defender), "legal_basis": "Criminal Code, art. 174", "description": "Inciting social discord"}),
+    )
+    .await;
+    app.create(
+        &format!("/api/v1/cases/{}/events", id(&other)),
+        json!({"kind": "raid", "occurred_on": "2016-11", "title": "Newsroom searched by police"}),
+    )
+    .await;
+
+    let found = |q: &str| {
+        let app = &app;
+        let q = q.to_string();
+        async move {
+            let response = app.get(&format!("/api/v1/cases?q={q}")).await;
+            assert_eq!(response.status(), StatusCode::OK, "q={q}");
+            let page = json_body(response).await;
+            page["items"].as_array().unwrap().iter().map(|c| id(c).to_string()).collect::<Vec<_>>()
+        }
+    };
+    for q in ["Bokayev", "Bokaev", "BOKAEV", "%D0%91%D0%BE%D0%BA%D0%B0%D0%B5%D0%B2", "maks%20bok", "discord", "174"] {
+        assert_eq!(found(q).await, vec![id(&case).to_string()], "q={q}");
+    }
+    for q in ["Guzyal", "G%C3%BCzyal", "Baidalinova", "newsroom", "police%20raid%20newsroom"] {
+        let expected: Vec<String> = if q.contains("raid") { vec![] } else { vec![id(&other).to_string()] };
+        assert_eq!(found(q).await, expected, "q={q}");
+    }
+    // A new spelling of a defender is searchable at once.
+    let etag = app.etag(&format!("/api/v1/defenders/{}", id(&defender))).await;
+    let response = app
+        .patch(&format!("/api/v1/defenders/{}", id(&defender)), Some(&etag), &json!({"other_names": ["Max Bokaieff"]}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(found("bokaieff").await, vec![id(&case).to_string()]);
+    assert_invalid(app.get("/api/v1/cases?q=%20%2C").await, &["q"]).await;
+}
+
+#[tokio::test]
+async fn search_results_are_ranked_and_paged() {
+    let app = spawn_app().await;
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        let case = app
+            .create("/api/v1/cases", json!({"title": format!("Case {i}"), "country": "KZ", "summary": "land reform protest"}))
+            .await;
+        ids.push(id(&case).to_string());
+    }
+    let strong = app
+        .create("/api/v1/cases", json!({"title": "Land reform protest: land reform protest leaders", "country": "KZ", "summary": "land reform land reform"}))
+        .await;
+    let pages = collect_pages(&app, "/api/v1/cases?q=land%20reform", 2).await;
+    assert_eq!(pages.len(), 5);
+    assert_eq!(pages[0], id(&strong), "the case that says it most ranks first");
+    let mut sorted = pages.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 5, "no case twice");
+}
