@@ -9,7 +9,15 @@ use std::path::PathBuf;
 pub struct Settings {
     pub application: ApplicationSettings,
     pub database: DatabaseSettings,
+    pub security: SecuritySettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SecuritySettings {
+    pub rate_limit_per_minute: u32,
+    pub rate_limit_burst: u32,
+    pub auth_failures_per_minute: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -16,6 +16,10 @@ pub struct FieldError {
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    #[error("a valid bearer token is required (Authorization: Bearer <token>)")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -32,6 +36,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the request has {} invalid field(s)", .0.len())]
     Validation(Vec<FieldError>),
+    #[error("too many requests; retry after {0} second(s)")]
+    TooManyRequests(u64),
     #[error("the service is temporarily unavailable")]
     Unavailable(String),
     #[error("internal error")]
@@ -78,6 +84,9 @@ impl ApiError {
     fn slug_and_title(&self) -> (&'static str, &'static str) {
         match self {
             ApiError::BadRequest(_) => ("/problems/bad-request", "Bad request"),
+            ApiError::Unauthorized => ("/problems/unauthorized", "Unauthorized"),
+            ApiError::Forbidden(_) => ("/problems/forbidden", "Forbidden"),
+            ApiError::TooManyRequests(_) => ("/problems/too-many-requests", "Too many requests"),
             ApiError::NotFound(_) => ("/problems/not-found", "Not found"),
             ApiError::MethodNotAllowed(_) => ("/problems/method-not-allowed", "Method not allowed"),
             ApiError::Conflict(_) => ("/problems/conflict", "Conflict"),
@@ -102,6 +111,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -146,8 +158,17 @@ impl ResponseError for ApiError {
         };
         let mut response = HttpResponse::build(status);
         response.content_type("application/problem+json");
-        if let ApiError::Unavailable(_) = self {
-            response.insert_header(("Retry-After", "1"));
+        match self {
+            ApiError::Unavailable(_) => {
+                response.insert_header(("Retry-After", "1"));
+            }
+            ApiError::TooManyRequests(seconds) => {
+                response.insert_header(("Retry-After", seconds.to_string()));
+            }
+            ApiError::Unauthorized => {
+                response.insert_header(("WWW-Authenticate", "Bearer realm=\"case-tracker\""));
+            }
+            _ => {}
         }
         response.json(body)
     }

@@ -15,7 +15,6 @@ use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 pub struct HttpSettings {
     pub base_url: String,
     pub max_body_bytes: usize,
-    pub default_actor: String,
 }
 
 /// Collects domain-rule failures so one response names every bad field.
@@ -456,11 +455,12 @@ impl FromRequest for Actor {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        use actix_web::HttpMessage;
         let name = req
-            .app_data::<web::Data<HttpSettings>>()
-            .map(|s| s.default_actor.clone())
-            .unwrap_or_else(|| "system".into());
-        ready(Ok(Actor(name)))
+            .extensions()
+            .get::<crate::auth::Principal>()
+            .map(|p| p.name.clone());
+        ready(name.map(Actor).ok_or(ApiError::Unauthorized))
     }
 }
 

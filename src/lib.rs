@@ -1,6 +1,7 @@
 //! The urgent-intervention case tracker: a REST service for organisations that follow
 //! human-rights defenders at risk.
 
+pub mod auth;
 pub mod cases;
 pub mod charges;
 pub mod configuration;
@@ -10,6 +11,7 @@ pub mod defenders;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod generate;
 pub mod events;
 pub mod hearings;
 pub mod http;

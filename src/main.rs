@@ -21,6 +21,44 @@ enum Command {
     Demo,
     /// Exit 0 if the local server answers /health (for container health checks).
     Healthcheck,
+    /// Manage API tokens (the first admin token is made here).
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Fill the database with a synthetic data set, for measuring how reads scale.
+    Generate {
+        /// How many cases (each with one defender).
+        #[arg(long, default_value_t = 1000)]
+        cases: usize,
+        /// How many timeline events per case.
+        #[arg(long, default_value_t = 20)]
+        events_per_case: usize,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token and print its secret (shown this once).
+    Create {
+        /// admin, researcher, advocate or partner
+        #[arg(long)]
+        role: String,
+        /// Who the token is for.
+        #[arg(long)]
+        name: String,
+        /// Days until it expires; by default it does not.
+        #[arg(long)]
+        expires_in_days: Option<i64>,
+        /// For a partner token: the subscriber's email address.
+        #[arg(long)]
+        email: Option<String>,
+        /// For a partner token: the subscriber's organisation.
+        #[arg(long)]
+        organisation: Option<String>,
+    },
+    /// Revoke a token by its id.
+    Revoke { id: String },
 }
 
 #[actix_web::main]
@@ -42,6 +80,21 @@ async fn main() -> anyhow::Result<()> {
             if !healthy(port) {
                 anyhow::bail!("no healthy server on port {port}");
             }
+        }
+        Command::Token { command } => {
+            let db = db::Db::connect(&settings.database)?;
+            token_command(&db, command)?;
+        }
+        Command::Generate { cases, events_per_case } => {
+            let db = db::Db::connect(&settings.database)?;
+            let mut conn = db.get()?;
+            let plan = case_tracker::generate::Plan { cases, events_per_case };
+            case_tracker::generate::generate(&mut conn, plan, |done| {
+                if done % 10_000 == 0 || done == cases {
+                    eprintln!("{done} of {cases} cases written");
+                }
+            })?;
+            println!("generated {cases} cases with {} events", cases * events_per_case);
         }
         Command::Demo => {
             let db = db::Db::connect(&settings.database)?;
@@ -68,4 +121,45 @@ fn healthy(port: u16) -> bool {
     }
     let mut head = [0u8; 12];
     stream.read_exact(&mut head).is_ok() && head.ends_with(b" 200")
+}
+
+fn token_command(db: &db::Db, command: TokenCommand) -> anyhow::Result<()> {
+    use case_tracker::auth::{store, CreateToken, NewSubscriber};
+    let mut conn = db.get()?;
+    match command {
+        TokenCommand::Create {
+            role,
+            name,
+            expires_in_days,
+            email,
+            organisation,
+        } => {
+            let subscriber = email.map(|email| NewSubscriber {
+                name: name.clone(),
+                organisation,
+                email,
+            });
+            let expires_at = expires_in_days.map(|days| (chrono::Utc::now() + chrono::Duration::days(days)).fixed_offset());
+            let body = serde_json::json!({ "name": name, "role": role });
+            // The role and name go through the API's own parsing and rules.
+            let mut request: CreateToken =
+                case_tracker::http::parse_body(body).map_err(|errors| anyhow::anyhow!("{errors:?}"))?;
+            request.expires_at = expires_at;
+            request.subscriber = subscriber;
+            if (request.role == case_tracker::vocabulary::Role::Partner) != request.subscriber.is_some() {
+                anyhow::bail!("a partner token needs --email (and only a partner token takes one)");
+            }
+            let issued = db::write_transaction(&mut conn, |conn| store::issue(conn, request, "command line"))?;
+            eprintln!(
+                "issued {} token {} for {}; keep the secret below, it is not shown again",
+                issued.token.role, issued.token.id, issued.token.name
+            );
+            println!("{}", issued.token_secret);
+        }
+        TokenCommand::Revoke { id } => {
+            db::write_transaction(&mut conn, |conn| store::revoke(conn, &id, "command line"))?;
+            eprintln!("revoked token {id}");
+        }
+    }
+    Ok(())
 }

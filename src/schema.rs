@@ -200,3 +200,45 @@ diesel::allow_tables_to_appear_in_same_query!(
     intervention_cases,
     events,
 );
+
+diesel::table! {
+    subscribers (id) {
+        id -> Text,
+        name -> Text,
+        organisation -> Nullable<Text>,
+        email -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        name -> Text,
+        role -> Text,
+        subscriber_id -> Nullable<Text>,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+        created_by -> Text,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+        revoked_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Text,
+        at -> Timestamp,
+        actor -> Text,
+        token_id -> Nullable<Text>,
+        role -> Nullable<Text>,
+        action -> Text,
+        resource -> Nullable<Text>,
+        status -> Integer,
+        client_ip -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(api_tokens -> subscribers (subscriber_id));
+diesel::allow_tables_to_appear_in_same_query!(subscribers, api_tokens, audit_log);

@@ -80,93 +80,99 @@ struct Hit {
     rank: f64,
 }
 
-/// Rebuilds the search document of one case.
+/// Rebuilds the search documents of one case: everything, and what partners may see.
 pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
-    let Some((title, summary, subjects, country)) = cases::table
+    let Some((title, summary, subjects, country, confidential)) = cases::table
         .find(case_id)
-        .select((
-            cases::title,
-            cases::summary,
-            cases::subjects,
-            cases::country,
-        ))
-        .first::<(String, Option<String>, String, String)>(conn)
+        .select((cases::title, cases::summary, cases::subjects, cases::country, cases::confidential))
+        .first::<(String, Option<String>, String, String, bool)>(conn)
         .optional()?
     else {
         return Ok(());
     };
-    let mut texts = vec![title, summary.unwrap_or_default()];
-    texts.extend(crate::domain::from_json_list(&subjects));
+    // (text, seen by partners)
+    let mut texts: Vec<(String, bool)> = vec![(title, true), (summary.unwrap_or_default(), true)];
+    texts.extend(crate::domain::from_json_list(&subjects).into_iter().map(|s| (s, true)));
     let country_name: Option<String> = countries::table
         .find(&country)
         .select(countries::name)
         .first(conn)
         .optional()?;
-    texts.extend(country_name);
-    let names: Vec<(String, String)> = case_defenders::table
+    texts.extend(country_name.map(|n| (n, true)));
+    let names: Vec<(String, String, String, bool)> = case_defenders::table
         .inner_join(defenders::table)
         .filter(case_defenders::case_id.eq(case_id))
-        .select((defenders::name, defenders::other_names))
+        .select((defenders::id, defenders::name, defenders::other_names, defenders::confidential))
         .load(conn)?;
-    for (name, others) in names {
-        texts.push(name);
-        texts.extend(crate::domain::from_json_list(&others));
+    let hidden: Vec<String> = names.iter().filter(|n| n.3).map(|n| n.0.clone()).collect();
+    for (_, name, others, secret) in names {
+        texts.push((name, !secret));
+        texts.extend(crate::domain::from_json_list(&others).into_iter().map(|n| (n, !secret)));
     }
-    let counts: Vec<(String, Option<String>)> = charges::table
+    let counts: Vec<(String, String, Option<String>)> = charges::table
         .filter(charges::case_id.eq(case_id))
-        .select((charges::legal_basis, charges::description))
+        .select((charges::defender_id, charges::legal_basis, charges::description))
         .load(conn)?;
-    for (basis, description) in counts {
-        texts.push(basis);
-        texts.extend(description);
+    for (defender_id, basis, description) in counts {
+        let public = !hidden.contains(&defender_id);
+        texts.push((basis, public));
+        texts.extend(description.map(|d| (d, public)));
     }
-    let history: Vec<(String, Option<String>)> = events::table
+    let history: Vec<(String, Option<String>, bool, String)> = events::table
         .filter(events::case_id.eq(case_id))
-        .select((events::title, events::description))
+        .select((events::title, events::description, events::confidential, events::defender_ids))
         .load(conn)?;
-    for (title, description) in history {
-        texts.push(title);
-        texts.extend(description);
+    for (title, description, secret, defender_ids) in history {
+        let public = !secret && !crate::domain::from_json_list(&defender_ids).iter().any(|d| hidden.contains(d));
+        texts.push((title, public));
+        texts.extend(description.map(|d| (d, public)));
     }
-    let body = fold(&texts.join("\n"));
-    store_document(conn, case_id, &body)
+    let body = fold(&texts.iter().map(|t| t.0.as_str()).collect::<Vec<_>>().join("\n"));
+    let public_body = if confidential {
+        String::new()
+    } else {
+        fold(&texts.iter().filter(|t| t.1).map(|t| t.0.as_str()).collect::<Vec<_>>().join("\n"))
+    };
+    store_document(conn, case_id, &body, &public_body)
 }
 
-pub fn store_document(conn: &mut DbConnection, case_id: &str, body: &str) -> ApiResult<()> {
+pub fn store_document(conn: &mut DbConnection, case_id: &str, body: &str, public_body: &str) -> ApiResult<()> {
     let sql = match conn {
         DbConnection::Sqlite(_) => {
-            "INSERT INTO case_search (case_id, body) VALUES (?, ?) \
-             ON CONFLICT (case_id) DO UPDATE SET body = excluded.body"
+            "INSERT INTO case_search (case_id, body, public_body) VALUES (?, ?, ?) \
+             ON CONFLICT (case_id) DO UPDATE SET body = excluded.body, public_body = excluded.public_body"
         }
         DbConnection::Pg(_) => {
-            "INSERT INTO case_search (case_id, body) VALUES ($1, $2) \
-             ON CONFLICT (case_id) DO UPDATE SET body = excluded.body"
+            "INSERT INTO case_search (case_id, body, public_body) VALUES ($1, $2, $3) \
+             ON CONFLICT (case_id) DO UPDATE SET body = excluded.body, public_body = excluded.public_body"
         }
     };
     diesel::sql_query(sql)
         .bind::<Text, _>(case_id)
         .bind::<Text, _>(body)
+        .bind::<Text, _>(public_body)
         .execute(conn)?;
     Ok(())
 }
 
-/// Up to `limit` cases matching every term of `q` (as a word prefix), best first.
+/// Up to `limit` cases matching every term of `q` (as a word prefix), best first;
+/// for `Visibility::Public`, only what partners may see is searched.
 pub fn matching_cases(
     conn: &mut DbConnection,
     q: &str,
+    visibility: crate::auth::Visibility,
     limit: i64,
 ) -> ApiResult<Vec<(String, f64)>> {
     let terms = query_terms(q);
     if terms.is_empty() {
         return Ok(Vec::new());
     }
+    let public = visibility.is_public();
     let hits: Vec<Hit> = match conn {
         DbConnection::Sqlite(c) => {
-            let expression = terms
-                .iter()
-                .map(|t| format!("\"{t}\"*"))
-                .collect::<Vec<_>>()
-                .join(" AND ");
+            let terms = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ");
+            let column = if public { "public_body" } else { "body" };
+            let expression = format!("{column} : ({terms})");
             diesel::sql_query(
                 "SELECT s.case_id AS case_id, bm25(case_search_fts) AS rank \
                  FROM case_search_fts JOIN case_search s ON s.id = case_search_fts.rowid \
@@ -177,19 +183,20 @@ pub fn matching_cases(
             .load(c)?
         }
         DbConnection::Pg(c) => {
-            let expression = terms
-                .iter()
-                .map(|t| format!("{t}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
-            diesel::sql_query(
+            let expression = terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
+            let sql = if public {
+                "SELECT case_id, -ts_rank(public_document, q)::float8 AS rank \
+                 FROM case_search, to_tsquery('simple', $1) AS q \
+                 WHERE public_document @@ q ORDER BY rank, case_id LIMIT $2"
+            } else {
                 "SELECT case_id, -ts_rank(document, q)::float8 AS rank \
                  FROM case_search, to_tsquery('simple', $1) AS q \
-                 WHERE document @@ q ORDER BY rank, case_id LIMIT $2",
-            )
-            .bind::<Text, _>(expression)
-            .bind::<diesel::sql_types::BigInt, _>(limit)
-            .load(c)?
+                 WHERE document @@ q ORDER BY rank, case_id LIMIT $2"
+            };
+            diesel::sql_query(sql)
+                .bind::<Text, _>(expression)
+                .bind::<diesel::sql_types::BigInt, _>(limit)
+                .load(c)?
         }
     };
     Ok(hits.into_iter().map(|h| (h.case_id, h.rank)).collect())

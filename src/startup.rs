@@ -34,14 +34,18 @@ impl Application {
         let http = HttpSettings {
             base_url: settings.application.base_url.clone(),
             max_body_bytes: settings.application.max_body_bytes,
-            default_actor: settings.application.default_actor.clone(),
         };
         tracing::info!(
             address = %listener.local_addr()?,
             backend = db.backend().as_str(),
             "case tracker listening"
         );
-        let server = run(listener, db, http)?;
+        let limits = crate::auth::middleware::Limits::new(
+            settings.security.rate_limit_per_minute,
+            settings.security.rate_limit_burst,
+            settings.security.auth_failures_per_minute,
+        );
+        let server = run(listener, db, http, limits)?;
         Ok(Self { port, server })
     }
 
@@ -54,9 +58,15 @@ impl Application {
     }
 }
 
-pub fn run(listener: TcpListener, db: Db, http: HttpSettings) -> std::io::Result<Server> {
+pub fn run(
+    listener: TcpListener,
+    db: Db,
+    http: HttpSettings,
+    limits: crate::auth::middleware::Limits,
+) -> std::io::Result<Server> {
     let db = web::Data::new(db);
     let http = web::Data::new(http);
+    let limits = web::Data::new(limits);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(security_headers())
@@ -64,9 +74,14 @@ pub fn run(listener: TcpListener, db: Db, http: HttpSettings) -> std::io::Result
             .wrap(from_fn(log_request))
             .app_data(db.clone())
             .app_data(http.clone())
+            .app_data(limits.clone())
             .service(health)
             .service(ready)
-            .service(web::scope("/api/v1").configure(api_routes))
+            .service(
+                web::scope("/api/v1")
+                    .wrap(from_fn(crate::auth::middleware::authenticate))
+                    .configure(api_routes),
+            )
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound("no such route".into()))
             }))
@@ -77,7 +92,11 @@ pub fn run(listener: TcpListener, db: Db, http: HttpSettings) -> std::io::Result
 }
 
 pub fn api_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(countries::routes::list)
+    cfg.service(crate::auth::routes::create)
+        .service(crate::auth::routes::list)
+        .service(crate::auth::routes::revoke)
+        .service(crate::auth::routes::audit)
+        .service(countries::routes::list)
         .service(countries::routes::get)
         .service(defenders::routes::list)
         .service(defenders::routes::create)

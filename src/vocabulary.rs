@@ -226,6 +226,18 @@ vocabulary!(
     }
 );
 
+vocabulary!(
+    /// Who a token speaks for: admins do everything, researchers read and write,
+    /// advocates read everything and write nothing, partners read what is not
+    /// confidential and manage their own subscriptions.
+    Role {
+        Admin => "admin",
+        Researcher => "researcher",
+        Advocate => "advocate",
+        Partner => "partner",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,4 +1,5 @@
 use super::{store, CreateCase, LinkDefender, UpdateCase};
+use crate::auth::{note_confidential_read, redact, Visibility};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
@@ -39,7 +40,7 @@ fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDate
 }
 
 #[get("/cases")]
-pub async fn list(db: web::Data<Db>, query: ApiQuery<CaseQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(db: web::Data<Db>, vis: Visibility, query: ApiQuery<CaseQuery>) -> ApiResult<HttpResponse> {
     let q = query.0;
     let mut problems = Problems::new();
     // A search pages by (rank, id), a plain list by id.
@@ -89,6 +90,7 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<CaseQuery>) -> ApiResult<Ht
         status: status.map(|s| s.as_str().to_string()),
         subject: q.subject,
         defender: q.defender,
+        visibility: vis,
         updated_since,
     };
     let fetch = page.fetch();
@@ -129,10 +131,16 @@ pub async fn create(
 }
 
 #[get("/cases/{id}")]
-pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(req: HttpRequest, db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let detail = db.read(move |conn| store::detail(conn, &id)).await?;
-    Ok(ok_versioned(detail.case.version, &detail))
+    let detail = db.read(move |conn| store::detail(conn, &id, vis)).await?;
+    if detail.case.confidential {
+        note_confidential_read(&req, format!("case {}", detail.case.id));
+    }
+    for d in detail.defenders.iter().filter(|d| d.defender.confidential) {
+        note_confidential_read(&req, format!("defender {}", d.defender.id));
+    }
+    Ok(ok_versioned(detail.case.version, &redact(vis, &detail)))
 }
 
 #[patch("/cases/{id}")]

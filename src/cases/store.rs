@@ -3,15 +3,17 @@ use crate::db::DbConnection;
 use crate::error::{conflict, not_found, ApiError, ApiResult};
 use crate::events::{diff, store::record, ChangeRecord};
 use crate::schema::{case_defenders as cd, cases::dsl as c, charges, defenders, sentences};
+use crate::auth::Visibility;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CaseFilter {
     pub country: Option<String>,
     pub status: Option<String>,
     pub subject: Option<String>,
     pub defender: Option<String>,
+    pub visibility: Visibility,
     pub updated_since: Option<NaiveDateTime>,
 }
 
@@ -20,6 +22,9 @@ type Backend = <DbConnection as diesel::Connection>::Backend;
 /// The cases matching every filter but `q`, not deleted.
 fn filtered(filter: &CaseFilter) -> crate::schema::cases::BoxedQuery<'static, Backend> {
     let mut query = c::cases.filter(c::deleted_at.is_null()).into_boxed();
+    if filter.visibility.is_public() {
+        query = query.filter(c::confidential.eq(false));
+    }
     if let Some(country) = &filter.country {
         query = query.filter(c::country.eq(country.clone()));
     }
@@ -75,7 +80,7 @@ pub fn search(
     after: Option<(f64, String)>,
     limit: usize,
 ) -> ApiResult<Vec<(Case, f64)>> {
-    let hits = crate::search::matching_cases(conn, q, SEARCH_CAP)?;
+    let hits = crate::search::matching_cases(conn, q, filter.visibility, SEARCH_CAP)?;
     let ranks: std::collections::HashMap<String, f64> = hits.iter().cloned().collect();
     let mut found: Vec<(Case, f64)> = Vec::new();
     for chunk in hits.chunks(500) {
@@ -95,6 +100,26 @@ pub fn search(
     }
     found.truncate(limit);
     Ok(found)
+}
+
+/// A case `visibility` may see: a confidential one is "not found" for partners, exactly
+/// like a missing one.
+pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<Case> {
+    let case = get(conn, id)?;
+    if case.confidential && visibility.is_public() {
+        return Err(not_found("case"));
+    }
+    Ok(case)
+}
+
+/// The confidential defenders of a case: partners see none of their records.
+pub fn hidden_defenders(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<String>> {
+    Ok(cd::table
+        .inner_join(defenders::table)
+        .filter(cd::case_id.eq(case_id))
+        .filter(defenders::confidential.eq(true))
+        .select(defenders::id)
+        .load(conn)?)
 }
 
 /// A case that has not been deleted.
@@ -341,29 +366,30 @@ pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<Cas
         .collect())
 }
 
-/// The case with all its records, read in one transaction so the parts agree.
-pub fn detail(conn: &mut DbConnection, id: &str) -> ApiResult<CaseDetail> {
+/// The case with all its records as `visibility` may see them, read in one
+/// transaction so the parts agree.
+pub fn detail(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<CaseDetail> {
     conn.transaction(|conn| {
-        let case = get(conn, id)?;
-        let defenders = defenders_of(conn, id)?;
-        let charges = crate::charges::store::for_case(conn, id)?;
+        let case = visible(conn, id, visibility)?;
+        let hidden = if visibility.is_public() { hidden_defenders(conn, id)? } else { Vec::new() };
+        let mut defenders = defenders_of(conn, id)?;
+        defenders.retain(|d| !hidden.contains(&d.defender.id));
+        let mut charges = crate::charges::store::for_case(conn, id)?;
+        charges.retain(|c| !hidden.contains(&c.defender_id));
         let mut hearings = crate::hearings::store::for_case(conn, id)?;
         let trials = crate::trials::store::for_case(conn, id)?
             .into_iter()
             .map(|trial| {
-                let (mine, rest): (Vec<_>, Vec<_>) =
-                    hearings.drain(..).partition(|h| h.trial_id == trial.id);
+                let (mine, rest): (Vec<_>, Vec<_>) = hearings.drain(..).partition(|h| h.trial_id == trial.id);
                 hearings = rest;
                 TrialWithHearings {
-                    hearings: mine
-                        .into_iter()
-                        .map(crate::hearings::HearingView::from)
-                        .collect(),
+                    hearings: mine.into_iter().map(crate::hearings::HearingView::from).collect(),
                     trial,
                 }
             })
             .collect();
-        let sentences = crate::sentences::store::for_case(conn, id)?;
+        let mut sentences = crate::sentences::store::for_case(conn, id)?;
+        sentences.retain(|s| !hidden.contains(&s.defender_id));
         let interventions = crate::interventions::store::for_case(conn, id)?;
         Ok(CaseDetail {
             case,

@@ -1,4 +1,5 @@
 use super::{store, CreateDefender, UpdateDefender};
+use crate::auth::{note_confidential_read, redact, Visibility};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
@@ -19,7 +20,7 @@ pub struct DefenderQuery {
 }
 
 #[get("/defenders")]
-pub async fn list(db: web::Data<Db>, query: ApiQuery<DefenderQuery>) -> ApiResult<HttpResponse> {
+pub async fn list(db: web::Data<Db>, vis: Visibility, query: ApiQuery<DefenderQuery>) -> ApiResult<HttpResponse> {
     let q = query.0;
     let mut problems = Problems::new();
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
@@ -38,13 +39,14 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<DefenderQuery>) -> ApiResul
     let filter = store::DefenderFilter {
         q: q.q,
         country: q.country,
+        visibility: vis,
     };
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |d| vec![d.id.clone()])))
+    Ok(HttpResponse::Ok().json(redact(vis, &Page::from_rows(rows, &page, |d| vec![d.id.clone()]))))
 }
 
 #[post("/defenders")]
@@ -64,10 +66,13 @@ pub async fn create(
 }
 
 #[get("/defenders/{id}")]
-pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(req: HttpRequest, db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let defender = db.read(move |conn| store::get(conn, &id)).await?;
-    Ok(ok_versioned(defender.version, &defender))
+    let defender = db.read(move |conn| store::visible(conn, &id, vis)).await?;
+    if defender.confidential {
+        note_confidential_read(&req, format!("defender {}", defender.id));
+    }
+    Ok(ok_versioned(defender.version, &redact(vis, &defender)))
 }
 
 #[patch("/defenders/{id}")]
@@ -106,6 +111,7 @@ pub async fn delete(
 #[get("/defenders/{id}/cases")]
 pub async fn cases(
     db: web::Data<Db>,
+    vis: Visibility,
     id: web::Path<String>,
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -115,8 +121,8 @@ pub async fn cases(
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| {
-            store::get(conn, &id)?;
-            store::cases_of(conn, &id, after.as_deref(), fetch)
+            store::visible(conn, &id, vis)?;
+            store::cases_of(conn, &id, vis, after.as_deref(), fetch)
         })
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))

@@ -1,4 +1,5 @@
 use super::{Defender, NewDefender};
+use crate::auth::Visibility;
 use crate::cases::Case;
 use crate::db::DbConnection;
 use crate::error::{conflict, not_found, ApiResult};
@@ -6,10 +7,11 @@ use crate::http::IfMatch;
 use crate::schema::{case_defenders, cases, defenders::dsl as d};
 use diesel::prelude::*;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct DefenderFilter {
     pub q: Option<String>,
     pub country: Option<String>,
+    pub visibility: Visibility,
 }
 
 pub fn list(
@@ -29,6 +31,9 @@ pub fn list(
     if let Some(country) = &filter.country {
         query = query.filter(d::country.eq(country.clone()));
     }
+    if filter.visibility.is_public() {
+        query = query.filter(d::confidential.eq(false));
+    }
     if let Some(after) = after {
         query = query.filter(d::id.gt(after.to_string()));
     }
@@ -41,6 +46,30 @@ pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<Defender>> {
         .select(Defender::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// A defender `visibility` may see: a confidential one is "not found" for partners.
+pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<Defender> {
+    let defender = get(conn, id)?;
+    if defender.confidential && visibility.is_public() {
+        return Err(not_found("defender"));
+    }
+    Ok(defender)
+}
+
+/// The confidential defenders who share a case with `defender_id`.
+pub fn hidden_alongside(conn: &mut DbConnection, defender_id: &str) -> ApiResult<Vec<String>> {
+    let their_cases: Vec<String> = case_defenders::table
+        .filter(case_defenders::defender_id.eq(defender_id))
+        .select(case_defenders::case_id)
+        .load(conn)?;
+    Ok(case_defenders::table
+        .inner_join(d::defenders)
+        .filter(case_defenders::case_id.eq_any(their_cases))
+        .filter(d::confidential.eq(true))
+        .select(d::id)
+        .distinct()
+        .load(conn)?)
 }
 
 pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Defender> {
@@ -100,6 +129,7 @@ pub fn delete(conn: &mut DbConnection, id: &str, precondition: &IfMatch) -> ApiR
 pub fn cases_of(
     conn: &mut DbConnection,
     defender_id: &str,
+    visibility: Visibility,
     after: Option<&str>,
     limit: i64,
 ) -> ApiResult<Vec<Case>> {
@@ -109,6 +139,9 @@ pub fn cases_of(
         .filter(cases::deleted_at.is_null())
         .select(Case::as_select())
         .into_boxed();
+    if visibility.is_public() {
+        query = query.filter(cases::confidential.eq(false));
+    }
     if let Some(after) = after {
         query = query.filter(cases::id.gt(after.to_string()));
     }

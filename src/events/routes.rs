@@ -1,5 +1,6 @@
 use super::store::{self, EventFilter, EventKey, Order, Scope};
 use super::LogEvent;
+use crate::auth::Visibility;
 use crate::db::Db;
 use crate::error::{invalid, ApiResult};
 use crate::http::{Actor, ApiJson, ApiQuery, HttpSettings, Page, PageRequest, Problems};
@@ -91,6 +92,8 @@ fn parse_history_query(q: EventQuery) -> ApiResult<HistoryQuery> {
     let after = cursor_key(&page)?;
     Ok(HistoryQuery {
         filter: EventFilter {
+            public: false,
+            hidden_defenders: Vec::new(),
             kinds,
             since,
             until,
@@ -101,9 +104,9 @@ fn parse_history_query(q: EventQuery) -> ApiResult<HistoryQuery> {
     })
 }
 
-async fn history(db: web::Data<Db>, scope: Scope, q: EventQuery) -> ApiResult<HttpResponse> {
+async fn history(db: web::Data<Db>, vis: Visibility, scope: Scope, q: EventQuery) -> ApiResult<HttpResponse> {
     let HistoryQuery {
-        filter,
+        mut filter,
         order,
         page,
         after,
@@ -112,8 +115,15 @@ async fn history(db: web::Data<Db>, scope: Scope, q: EventQuery) -> ApiResult<Ht
     let rows = db
         .read(move |conn| {
             match &scope {
-                Scope::Case(id) => crate::cases::store::get(conn, id).map(drop)?,
-                Scope::Defender(id) => crate::defenders::store::get(conn, id).map(drop)?,
+                Scope::Case(id) => crate::cases::store::visible(conn, id, vis).map(drop)?,
+                Scope::Defender(id) => crate::defenders::store::visible(conn, id, vis).map(drop)?,
+            }
+            if vis.is_public() {
+                filter.public = true;
+                filter.hidden_defenders = match &scope {
+                    Scope::Case(id) => crate::cases::store::hidden_defenders(conn, id)?,
+                    Scope::Defender(id) => crate::defenders::store::hidden_alongside(conn, id)?,
+                };
             }
             store::page(conn, &scope, &filter, order, after, fetch)
         })
@@ -131,29 +141,39 @@ async fn history(db: web::Data<Db>, scope: Scope, q: EventQuery) -> ApiResult<Ht
 #[get("/cases/{id}/events")]
 pub async fn list(
     db: web::Data<Db>,
+    vis: Visibility,
     id: web::Path<String>,
     query: ApiQuery<EventQuery>,
 ) -> ApiResult<HttpResponse> {
-    history(db, Scope::Case(id.into_inner()), query.0).await
+    history(db, vis, Scope::Case(id.into_inner()), query.0).await
 }
 
 /// The history of every case a defender is in.
 #[get("/defenders/{id}/events")]
 pub async fn for_defender(
     db: web::Data<Db>,
+    vis: Visibility,
     id: web::Path<String>,
     query: ApiQuery<EventQuery>,
 ) -> ApiResult<HttpResponse> {
-    history(db, Scope::Defender(id.into_inner()), query.0).await
+    history(db, vis, Scope::Defender(id.into_inner()), query.0).await
 }
 
 #[get("/cases/{id}/events/{event_id}")]
-pub async fn get(db: web::Data<Db>, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn get(db: web::Data<Db>, vis: Visibility, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let (case_id, event_id) = path.into_inner();
     let event = db
         .read(move |conn| {
-            crate::cases::store::get(conn, &case_id)?;
-            store::get(conn, &case_id, &event_id)
+            crate::cases::store::visible(conn, &case_id, vis)?;
+            let event = store::get(conn, &case_id, &event_id)?;
+            if vis.is_public() {
+                let hidden = crate::cases::store::hidden_defenders(conn, &case_id)?;
+                let named = crate::domain::from_json_list(&event.defender_ids);
+                if event.confidential || named.iter().any(|d| hidden.contains(d)) {
+                    return Err(crate::error::not_found("event"));
+                }
+            }
+            Ok(event)
         })
         .await?;
     Ok(HttpResponse::Ok().json(event))

@@ -51,6 +51,9 @@ pub enum Order {
 
 #[derive(Debug, Default)]
 pub struct EventFilter {
+    /// Partners see no confidential event and nothing naming a confidential defender.
+    pub public: bool,
+    pub hidden_defenders: Vec<String>,
     pub kinds: Vec<String>,
     pub since: Option<chrono::NaiveDate>,
     pub until: Option<chrono::NaiveDate>,
@@ -84,9 +87,26 @@ pub fn page(
                 .filter(case_defenders::defender_id.eq(defender_id.clone()))
                 .filter(cases::deleted_at.is_null())
                 .select(case_defenders::case_id);
-            query.filter(e::case_id.eq_any(cases_of))
+            if filter.public {
+                let visible_cases = case_defenders::table
+                    .inner_join(cases::table)
+                    .filter(case_defenders::defender_id.eq(defender_id.clone()))
+                    .filter(cases::deleted_at.is_null())
+                    .filter(cases::confidential.eq(false))
+                    .select(case_defenders::case_id);
+                query.filter(e::case_id.eq_any(visible_cases))
+            } else {
+                query.filter(e::case_id.eq_any(cases_of))
+            }
         }
     };
+    if filter.public {
+        query = query.filter(e::confidential.eq(false));
+        for hidden in &filter.hidden_defenders {
+            let pattern = format!("%{}%", crate::db::like_escape(&format!("\"{hidden}\"")));
+            query = query.filter(diesel::dsl::not(e::defender_ids.like(pattern).escape('\\')));
+        }
+    }
     if !filter.kinds.is_empty() {
         query = query.filter(e::kind.eq_any(filter.kinds.clone()));
     }

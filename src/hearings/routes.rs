@@ -1,4 +1,5 @@
 use super::{store, CreateHearing, HearingView, UpdateHearing};
+use crate::auth::{redact, Visibility};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
@@ -29,6 +30,7 @@ fn after(page: &PageRequest) -> ApiResult<Option<(NaiveDateTime, String)>> {
 #[get("/trials/{id}/hearings")]
 pub async fn list(
     db: web::Data<Db>,
+    vis: Visibility,
     id: web::Path<String>,
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -38,12 +40,13 @@ pub async fn list(
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| {
-            crate::trials::store::get(conn, &trial_id)?;
+            let trial = crate::trials::store::get(conn, &trial_id)?;
+            crate::cases::store::visible(conn, &trial.case_id, vis).map_err(|_| crate::error::not_found("trial"))?;
             store::page(conn, &trial_id, position, fetch)
         })
         .await?;
     let page = Page::from_rows(rows, &page, |h| time_key(&h.scheduled_at, &h.id));
-    Ok(HttpResponse::Ok().json(page.map(HearingView::from)))
+    Ok(HttpResponse::Ok().json(redact(vis, &page.map(HearingView::from))))
 }
 
 #[post("/trials/{id}/hearings")]
@@ -71,10 +74,16 @@ pub async fn create(
 }
 
 #[get("/hearings/{id}")]
-pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let hearing = HearingView::from(db.read(move |conn| store::get(conn, &id)).await?);
-    Ok(ok_versioned(hearing.version, &hearing))
+    let hearing = db
+        .read(move |conn| {
+            let hearing = store::get(conn, &id)?;
+            crate::cases::store::visible(conn, &hearing.case_id, vis).map_err(|_| crate::error::not_found("hearing"))?;
+            Ok(HearingView::from(hearing))
+        })
+        .await?;
+    Ok(ok_versioned(hearing.version, &redact(vis, &hearing)))
 }
 
 #[patch("/hearings/{id}")]
@@ -156,6 +165,7 @@ fn bound(
 #[get("/hearings")]
 pub async fn calendar(
     db: web::Data<Db>,
+    vis: Visibility,
     query: ApiQuery<CalendarQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.0;
@@ -177,12 +187,12 @@ pub async fn calendar(
         from,
         to,
         country: q.country,
+        visibility: vis,
     };
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| store::calendar(conn, &filter, position, fetch))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| {
-        time_key(&e.at_utc, &e.hearing.id)
-    })))
+    let page = Page::from_rows(rows, &page, |e| time_key(&e.at_utc, &e.hearing.id));
+    Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }

@@ -184,11 +184,12 @@ pub fn delete(conn: &mut DbConnection, actor: &str, hearing: &Hearing) -> ApiRes
     )
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct CalendarFilter {
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub country: Option<String>,
+    pub visibility: crate::auth::Visibility,
 }
 
 /// One line of the advocacy calendar.
@@ -231,6 +232,9 @@ pub fn calendar(
     }
     if let Some(country) = &filter.country {
         query = query.filter(cases::country.eq(country.clone()));
+    }
+    if filter.visibility.is_public() {
+        query = query.filter(cases::confidential.eq(false));
     }
     if let Some((at, id)) = after {
         query = query.filter(

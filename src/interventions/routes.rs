@@ -24,6 +24,7 @@ pub struct InterventionQuery {
 #[get("/interventions")]
 pub async fn list(
     db: web::Data<Db>,
+    vis: crate::auth::Visibility,
     query: ApiQuery<InterventionQuery>,
 ) -> ApiResult<HttpResponse> {
     let q = query.0;
@@ -44,6 +45,7 @@ pub async fn list(
         country: q.country,
         intervention_type: kind.map(|k| k.as_str().to_string()),
         case_id: q.case,
+        visibility: vis,
     };
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();

@@ -6,11 +6,12 @@ use crate::events::{store::record, ChangeRecord};
 use crate::schema::{cases as c, intervention_cases as ic, interventions::dsl as i};
 use diesel::prelude::*;
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct InterventionFilter {
     pub country: Option<String>,
     pub intervention_type: Option<String>,
     pub case_id: Option<String>,
+    pub visibility: crate::auth::Visibility,
 }
 
 pub fn list(
@@ -29,10 +30,18 @@ pub fn list(
         query = query.filter(i::intervention_type.eq(kind.clone()));
     }
     if let Some(case_id) = &filter.case_id {
+        use crate::schema::cases;
         let covered = ic::table
+            .inner_join(cases::table)
             .filter(ic::case_id.eq(case_id.clone()))
-            .select(ic::intervention_id);
-        query = query.filter(i::id.eq_any(covered));
+            .filter(cases::deleted_at.is_null());
+        // A partner asking about a confidential case learns nothing, as for an unknown one.
+        query = if filter.visibility.is_public() {
+            let covered = covered.filter(cases::confidential.eq(false)).select(ic::intervention_id);
+            query.filter(i::id.eq_any(covered))
+        } else {
+            query.filter(i::id.eq_any(covered.select(ic::intervention_id)))
+        };
     }
     if let Some(after) = after {
         query = query.filter(i::id.gt(after.to_string()));

@@ -1,4 +1,5 @@
 use super::{store, CreateSentenceBody, UpdateSentence};
+use crate::auth::Visibility;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::{
@@ -9,6 +10,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 #[get("/cases/{id}/sentences")]
 pub async fn list(
     db: web::Data<Db>,
+    vis: Visibility,
     id: web::Path<String>,
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -16,13 +18,20 @@ pub async fn list(
     let page = query.0.page(1)?;
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
-    let rows = db
+    let (rows, hidden) = db
         .read(move |conn| {
-            crate::cases::store::get(conn, &case_id)?;
-            store::page(conn, &case_id, after.as_deref(), fetch)
+            crate::cases::store::visible(conn, &case_id, vis)?;
+            let hidden = match vis {
+                Visibility::Public => crate::cases::store::hidden_defenders(conn, &case_id)?,
+                Visibility::Staff => Vec::new(),
+            };
+            Ok((store::page(conn, &case_id, after.as_deref(), fetch)?, hidden))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
+    let mut page = Page::from_rows(rows, &page, |c| vec![c.id.clone()]);
+    // Records of confidential defenders are left out; the cursor still follows the rows.
+    page.items.retain(|c| !hidden.contains(&c.defender_id));
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[post("/cases/{id}/sentences")]
@@ -50,9 +59,18 @@ pub async fn create(
 }
 
 #[get("/sentences/{id}")]
-pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let sentence = db.read(move |conn| store::get(conn, &id)).await?;
+    let sentence = db
+        .read(move |conn| {
+            let sentence = store::get(conn, &id)?;
+            crate::cases::store::visible(conn, &sentence.case_id, vis).map_err(|_| crate::error::not_found("sentence"))?;
+            if vis.is_public() && crate::cases::store::hidden_defenders(conn, &sentence.case_id)?.contains(&sentence.defender_id) {
+                return Err(crate::error::not_found("sentence"));
+            }
+            Ok(sentence)
+        })
+        .await?;
     Ok(ok_versioned(sentence.version, &sentence))
 }
 

@@ -1,4 +1,5 @@
 use super::{store, CreateTrial, UpdateTrial};
+use crate::auth::Visibility;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::{
@@ -9,6 +10,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 #[get("/cases/{id}/trials")]
 pub async fn list(
     db: web::Data<Db>,
+    vis: Visibility,
     id: web::Path<String>,
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
@@ -18,7 +20,7 @@ pub async fn list(
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| {
-            crate::cases::store::get(conn, &case_id)?;
+            crate::cases::store::visible(conn, &case_id, vis)?;
             store::page(conn, &case_id, after.as_deref(), fetch)
         })
         .await?;
@@ -50,9 +52,15 @@ pub async fn create(
 }
 
 #[get("/trials/{id}")]
-pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let trial = db.read(move |conn| store::get(conn, &id)).await?;
+    let trial = db
+        .read(move |conn| {
+            let trial = store::get(conn, &id)?;
+            crate::cases::store::visible(conn, &trial.case_id, vis).map_err(|_| crate::error::not_found("trial"))?;
+            Ok(trial)
+        })
+        .await?;
     Ok(ok_versioned(trial.version, &trial))
 }
 

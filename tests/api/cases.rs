@@ -283,7 +283,7 @@ async fn a_deleted_case_disappears_but_its_history_says_who_deleted_it() {
     );
     assert_eq!(
         app.count(&format!(
-            "events WHERE case_id = '{}' AND kind = 'case_deleted' AND actor = 'system'",
+            "events WHERE case_id = '{}' AND kind = 'case_deleted' AND actor = 'Test Admin'",
             id(&case)
         )),
         1

@@ -120,7 +120,7 @@ async fn bringing_a_charge_returns_it_with_location_and_etag_and_records_it() {
     assert_eq!(records.len(), 1);
     let brought = &records[0];
     assert_eq!(brought.record_type.as_deref(), Some("charge"));
-    assert_eq!(brought.actor, "system");
+    assert_eq!(brought.actor, "Test Admin");
     assert_eq!(
         serde_json::from_str::<Value>(&brought.defender_ids).unwrap(),
         json!([id(&defender)])
@@ -682,7 +682,7 @@ async fn deleting_a_charge_needs_the_etag_and_leaves_a_record_of_it() {
     );
     let deleted = &records[2];
     assert_eq!(deleted.case_id, id(&case));
-    assert_eq!(deleted.actor, "system");
+    assert_eq!(deleted.actor, "Test Admin");
     assert_eq!(
         deleted.title,
         "Charge record removed: Criminal Code, art. 174 against Maks Bokayev"

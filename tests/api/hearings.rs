@@ -689,7 +689,7 @@ async fn deleting_a_hearing_needs_the_etag_and_leaves_a_record() {
         records[1].title,
         "Record of the hearing of 2016-10-12 10:00 (Asia/Almaty) removed"
     );
-    assert_eq!(records[1].actor, "system");
+    assert_eq!(records[1].actor, "Test Admin");
     assert_eq!(
         records[1].changes()["scheduled_at"],
         json!({"old": "2016-10-12T10:00:00+06:00", "new": null})

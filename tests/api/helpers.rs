@@ -32,6 +32,8 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: String,
+    /// The admin token the default client sends.
+    pub admin_token: String,
     pub client: reqwest::Client,
     pub database_url: String,
     // Dropped last: the database outlives the server's connections.
@@ -96,23 +98,62 @@ pub async fn spawn_app_with(
     settings.application.base_url = "http://test.invalid".into();
     settings.database.url = database_url.clone();
     settings.database.pool_size = 4;
+    // Tests make many requests quickly; the limits have tests of their own.
+    settings.security.rate_limit_per_minute = 1_000_000;
+    settings.security.rate_limit_burst = 100_000;
     customise(&mut settings);
     let app = Application::build(settings)
         .await
         .expect("build the application");
     let port = app.port();
     tokio::spawn(app.run_until_stopped());
+    let admin_token = issue_token(&database_url, "admin", "Test Admin", None);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
-        client: reqwest::Client::new(),
+        client: client_for(&admin_token),
+        admin_token,
         database_url,
         _database: database,
     }
 }
 
+/// A client that sends `token` as its bearer token.
+pub fn client_for(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header");
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder().default_headers(headers).build().expect("client")
+}
+
+/// Issues a token straight into the database, as the `token create` command does.
+pub fn issue_token(database_url: &str, role: &str, name: &str, email: Option<&str>) -> String {
+    let url = DatabaseUrl::parse(database_url).expect("database url");
+    let mut conn = ConnectionManager::new(url, 5000).establish().expect("connect");
+    let mut body = json!({ "name": name, "role": role });
+    if let Some(email) = email {
+        body["subscriber"] = json!({ "name": name, "email": email });
+    }
+    let request = case_tracker::http::parse_body(body).expect("a valid token request");
+    case_tracker::auth::store::issue(&mut conn, request, "test")
+        .expect("issue a token")
+        .token_secret
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// A token of `role` (partners get a subscriber of their own).
+    pub fn token(&self, role: &str) -> String {
+        let email = format!("{}@partners.example", uuid::Uuid::new_v4().simple());
+        let email = (role == "partner").then_some(email.as_str());
+        issue_token(&self.database_url, role, &format!("Test {role}"), email)
+    }
+
+    /// A client acting with a new token of `role`.
+    pub fn client_as(&self, role: &str) -> reqwest::Client {
+        client_for(&self.token(role))
     }
 
     pub async fn get(&self, path: &str) -> Response {

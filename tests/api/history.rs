@@ -38,7 +38,7 @@ async fn researchers_log_events_with_approximate_dates() {
     let arrest = json_body(response).await;
     assert_eq!(arrest["occurred_on"], "2016-05");
     assert_eq!(arrest["precision"], "month");
-    assert_eq!(arrest["actor"], "system");
+    assert_eq!(arrest["actor"], "Test Admin");
     assert_eq!(arrest["defender_ids"], json!([id(&defender)]));
     assert!(location.ends_with(&format!("/api/v1/cases/{case_id}/events/{}", id(&arrest))));
     let response = app.get(&format!("/api/v1/cases/{case_id}/events/{}", id(&arrest))).await;
@@ -157,7 +157,7 @@ async fn every_change_appears_in_the_history_once_with_old_and_new_values() {
         history[7]["changes"],
         json!({"status": {"old": "open", "new": "closed"}, "closed_reason": {"old": null, "new": "released"}})
     );
-    assert!(history.iter().all(|e| e["actor"] == "system"));
+    assert!(history.iter().all(|e| e["actor"] == "Test Admin"));
 }
 
 #[tokio::test]

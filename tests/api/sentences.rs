@@ -85,7 +85,7 @@ async fn handing_down_a_sentence_returns_it_with_location_and_etag_and_records_i
     let records = change_records(&app, id(&sentence));
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].record_type.as_deref(), Some("sentence"));
-    assert_eq!(records[0].actor, "system");
+    assert_eq!(records[0].actor, "Test Admin");
     assert_eq!(
         serde_json::from_str::<Value>(&records[0].defender_ids).unwrap(),
         json!([id(&defender)])
@@ -738,7 +738,7 @@ async fn deleting_a_sentence_needs_the_etag_and_leaves_a_record_of_it() {
     );
     let deleted = &records[2];
     assert_eq!(deleted.case_id, id(&case));
-    assert_eq!(deleted.actor, "system");
+    assert_eq!(deleted.actor, "Test Admin");
     assert_eq!(
         deleted.title,
         "Record of the sentence of Maks Bokayev removed (2 years of restricted freedom)"

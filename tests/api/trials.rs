@@ -101,7 +101,7 @@ async fn create_a_trial_under_a_case_with_defaults() {
     assert_eq!(created.kind, "trial_created");
     assert_eq!(created.record_type.as_deref(), Some("trial"));
     assert_eq!(created.record_id.as_deref(), Some(id(&trial)));
-    assert_eq!(created.actor, "system");
+    assert_eq!(created.actor, "Test Admin");
     assert_eq!(
         created.title,
         "First instance trial at Atyrau City Court No. 2, Atyrau, opening 2016-10-12"
@@ -581,7 +581,7 @@ async fn deleting_a_trial_needs_the_etag_and_no_hearings_left() {
         deleted.title,
         "Record of the first instance trial at Atyrau City Court No. 2, Atyrau removed"
     );
-    assert_eq!(deleted.actor, "system");
+    assert_eq!(deleted.actor, "Test Admin");
     let changes = deleted.changes();
     assert_eq!(
         changes["court"],

@@ -1,0 +1,201 @@
+//! Access control: bearer tokens, roles, what partners may see, and the audit log.
+
+pub mod middleware;
+pub mod routes;
+pub mod store;
+
+use crate::vocabulary::Role;
+use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::future::{ready, Ready};
+use validator::Validate;
+
+/// Tokens look like `ct_<43 characters>`: 256 random bits.
+pub const TOKEN_PREFIX: &str = "ct_";
+
+/// A new secret from the operating system's random source.
+pub fn new_secret() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)?;
+    Ok(format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+}
+
+/// What is stored of a secret. A fast hash suffices: the secret has 256 bits of
+/// entropy, so there is nothing to guess.
+pub fn hash_secret(secret: &str) -> String {
+    Sha256::digest(secret.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[diesel(table_name = crate::schema::api_tokens)]
+pub struct Token {
+    pub id: String,
+    pub name: String,
+    pub role: String,
+    pub subscriber_id: Option<String>,
+    #[serde(skip)]
+    pub secret_hash: String,
+    #[serde(serialize_with = "crate::domain::utc")]
+    pub created_at: NaiveDateTime,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::domain::utc_opt")]
+    pub expires_at: Option<NaiveDateTime>,
+    #[serde(serialize_with = "crate::domain::utc_opt")]
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_by: Option<String>,
+}
+
+/// A token as issued: the only time its secret is shown.
+#[derive(Debug, Serialize)]
+pub struct IssuedToken {
+    #[serde(flatten)]
+    pub token: Token,
+    pub token_secret: String,
+}
+
+/// Body of `POST /tokens`.
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    /// The person or system the token is for.
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::not_blank"))]
+    pub name: String,
+    pub role: Role,
+    /// RFC 3339; none means the token does not expire.
+    pub expires_at: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// For a partner token: the subscriber it speaks for.
+    #[validate(nested)]
+    pub subscriber: Option<NewSubscriber>,
+}
+
+#[derive(Debug, Clone, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NewSubscriber {
+    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::not_blank"))]
+    pub name: String,
+    #[validate(length(min = 1, max = 300))]
+    pub organisation: Option<String>,
+    #[validate(email, length(max = 254))]
+    pub email: String,
+}
+
+/// The authenticated caller of a request.
+#[derive(Debug, Clone)]
+pub struct Principal {
+    pub token_id: String,
+    pub name: String,
+    pub role: Role,
+    pub subscriber_id: Option<String>,
+}
+
+/// What a reader may see: staff see everything, partners only what is not
+/// confidential and never the staff-only fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Visibility {
+    Staff,
+    Public,
+}
+
+impl Visibility {
+    pub fn is_public(&self) -> bool {
+        *self == Visibility::Public
+    }
+}
+
+impl Principal {
+    pub fn visibility(&self) -> Visibility {
+        match self.role {
+            Role::Partner => Visibility::Public,
+            _ => Visibility::Staff,
+        }
+    }
+}
+
+impl FromRequest for Principal {
+    type Error = crate::error::ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Principal>()
+                .cloned()
+                .ok_or(crate::error::ApiError::Unauthorized),
+        )
+    }
+}
+
+impl FromRequest for Visibility {
+    type Error = crate::error::ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<Principal>()
+                .map(Principal::visibility)
+                .ok_or(crate::error::ApiError::Unauthorized),
+        )
+    }
+}
+
+/// Confidential records a request read, for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct ConfidentialReads(pub Vec<String>);
+
+/// Notes that the request read a confidential record (`"case <id>"`).
+pub fn note_confidential_read(req: &HttpRequest, record: String) {
+    let mut extensions = req.extensions_mut();
+    match extensions.get_mut::<ConfidentialReads>() {
+        Some(reads) => reads.0.push(record),
+        None => {
+            extensions.insert(ConfidentialReads(vec![record]));
+        }
+    }
+}
+
+/// May `role` make a `method` request to `path` (under /api/v1)? The one place that
+/// says who may write what; reads are further filtered by `Visibility`.
+pub fn allowed(role: Role, method: &actix_web::http::Method, path: &str) -> bool {
+    let admin_only = path.starts_with("/api/v1/tokens") || path.starts_with("/api/v1/audit");
+    let read = matches!(method.as_str(), "GET" | "HEAD");
+    match role {
+        Role::Admin => true,
+        _ if admin_only => false,
+        Role::Researcher => true,
+        Role::Advocate | Role::Partner => read,
+    }
+}
+
+/// Fields only staff see: a defender's details (contact, notes) and who observed a
+/// hearing.
+const STAFF_ONLY: [&str; 2] = ["details", "observers"];
+
+/// A response body as `visibility` may see it: partners never get staff-only fields.
+pub fn redact<T: Serialize>(visibility: Visibility, body: &T) -> serde_json::Value {
+    let mut value = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
+    if visibility.is_public() {
+        strip(&mut value);
+    }
+    value
+}
+
+fn strip(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for key in STAFF_ONLY {
+                map.remove(key);
+            }
+            map.values_mut().for_each(strip);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
+        _ => {}
+    }
+}
