@@ -41,7 +41,8 @@ pub async fn list(
     let rows = db
         .read(move |conn| {
             let trial = crate::trials::store::get(conn, &trial_id)?;
-            crate::cases::store::visible(conn, &trial.case_id, vis).map_err(|_| crate::error::not_found("trial"))?;
+            crate::cases::store::visible(conn, &trial.case_id, vis)
+                .map_err(|_| crate::error::not_found("trial"))?;
             store::page(conn, &trial_id, position, fetch)
         })
         .await?;
@@ -74,12 +75,17 @@ pub async fn create(
 }
 
 #[get("/hearings/{id}")]
-pub async fn get(db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    db: web::Data<Db>,
+    vis: Visibility,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let hearing = db
         .read(move |conn| {
             let hearing = store::get(conn, &id)?;
-            crate::cases::store::visible(conn, &hearing.case_id, vis).map_err(|_| crate::error::not_found("hearing"))?;
+            crate::cases::store::visible(conn, &hearing.case_id, vis)
+                .map_err(|_| crate::error::not_found("hearing"))?;
             Ok(HearingView::from(hearing))
         })
         .await?;

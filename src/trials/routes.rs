@@ -52,12 +52,17 @@ pub async fn create(
 }
 
 #[get("/trials/{id}")]
-pub async fn get(db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    db: web::Data<Db>,
+    vis: Visibility,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let trial = db
         .read(move |conn| {
             let trial = store::get(conn, &id)?;
-            crate::cases::store::visible(conn, &trial.case_id, vis).map_err(|_| crate::error::not_found("trial"))?;
+            crate::cases::store::visible(conn, &trial.case_id, vis)
+                .map_err(|_| crate::error::not_found("trial"))?;
             Ok(trial)
         })
         .await?;

@@ -101,6 +101,7 @@ pub async fn spawn_app_with(
     // Tests make many requests quickly; the limits have tests of their own.
     settings.security.rate_limit_per_minute = 1_000_000;
     settings.security.rate_limit_burst = 100_000;
+    settings.security.auth_failures_per_minute = 100_000;
     customise(&mut settings);
     let app = Application::build(settings)
         .await

@@ -271,7 +271,6 @@ async fn invalid_interventions_are_rejected_naming_every_field_and_nothing_is_st
 /// value that parses (its placeholders only name a variant when serde's message does,
 /// and "missing field" names none), gives up, and reports `type` alone.
 #[tokio::test]
-#[ignore = "bug in src/http.rs: a missing required enum field hides every other error"]
 async fn a_missing_type_does_not_hide_the_other_bad_fields() {
     let app = spawn_app().await;
     assert_invalid(

@@ -1,3 +1,4 @@
+mod access;
 mod cases;
 mod charges;
 mod concurrency;
