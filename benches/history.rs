@@ -21,7 +21,10 @@ const SMALL_CASES: usize = 1_000;
 const REQUESTS: usize = 600;
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 /// Creates (once) and returns the URL of a data set of `plan`.
@@ -57,12 +60,14 @@ fn dataset(backend: &Backend, plan: Plan) -> anyhow::Result<String> {
             .n;
             if exists == 0 {
                 let partial = format!("{db_name}_partial");
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {partial} WITH (FORCE)")).execute(&mut conn)?;
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {partial} WITH (FORCE)"))
+                    .execute(&mut conn)?;
                 diesel::sql_query(format!("CREATE DATABASE {partial}")).execute(&mut conn)?;
                 let mut partial_url = url.clone();
                 partial_url.set_path(&partial);
                 fill(partial_url.as_str(), plan)?;
-                diesel::sql_query(format!("ALTER DATABASE {partial} RENAME TO {db_name}")).execute(&mut conn)?;
+                diesel::sql_query(format!("ALTER DATABASE {partial} RENAME TO {db_name}"))
+                    .execute(&mut conn)?;
             }
             url.to_string()
         }
@@ -82,7 +87,10 @@ fn fill(url: &str, plan: Plan) -> anyhow::Result<()> {
     let db = Db::connect(&settings.database)?;
     let mut conn = db.get()?;
     let started = Instant::now();
-    eprintln!("generating {} cases x {} events into {url}", plan.cases, plan.events_per_case);
+    eprintln!(
+        "generating {} cases x {} events into {url}",
+        plan.cases, plan.events_per_case
+    );
     generate(&mut conn, plan, |done| {
         if done % 20_000 == 0 {
             eprintln!("  {done} cases");
@@ -170,8 +178,20 @@ async fn run(backend: Backend, large_cases: usize, events_per_case: usize) -> an
         Backend::Sqlite => "sqlite",
         Backend::Postgres(_) => "postgres",
     };
-    let small_url = dataset(&backend, Plan { cases: SMALL_CASES, events_per_case })?;
-    let large_url = dataset(&backend, Plan { cases: large_cases, events_per_case })?;
+    let small_url = dataset(
+        &backend,
+        Plan {
+            cases: SMALL_CASES,
+            events_per_case,
+        },
+    )?;
+    let large_url = dataset(
+        &backend,
+        Plan {
+            cases: large_cases,
+            events_per_case,
+        },
+    )?;
     let small = serve(&small_url).await?;
     let large = serve(&large_url).await?;
     let client = reqwest::Client::new();
@@ -179,15 +199,27 @@ async fn run(backend: Backend, large_cases: usize, events_per_case: usize) -> an
         "{label}: {SMALL_CASES} cases x {events_per_case} events vs {large_cases} cases x {events_per_case} events ({} events), {REQUESTS} requests each",
         large_cases * events_per_case
     );
-    compare(&format!("{label} newest 50 events of a case"), &client, &small, &large, large_cases, |n| {
-        format!("/api/v1/cases/{}/events?order=desc&limit=50", case_id(n))
-    })
+    compare(
+        &format!("{label} newest 50 events of a case"),
+        &client,
+        &small,
+        &large,
+        large_cases,
+        |n| format!("/api/v1/cases/{}/events?order=desc&limit=50", case_id(n)),
+    )
     .await?;
-    compare(&format!("{label} search for a defender's name"), &client, &small, &large, large_cases, |n| {
-        let name = defender_name(n);
-        let surname = name.split(' ').nth(1).unwrap_or_default().to_string();
-        format!("/api/v1/cases?q={surname}&limit=50")
-    })
+    compare(
+        &format!("{label} search for a defender's name"),
+        &client,
+        &small,
+        &large,
+        large_cases,
+        |n| {
+            let name = defender_name(n);
+            let surname = name.split(' ').nth(1).unwrap_or_default().to_string();
+            format!("/api/v1/cases?q={surname}&limit=50")
+        },
+    )
     .await?;
     Ok(())
 }

@@ -15,7 +15,11 @@ pub fn search_key(text: &str) -> String {
         .split_whitespace()
         .map(|word| deunicode::deunicode(word).to_lowercase())
         .collect();
-    ascii.join(" ").split_whitespace().collect::<Vec<_>>().join(" ")
+    ascii
+        .join(" ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Is `code` an ISO 3166-1 alpha-2 code (upper case)?
@@ -196,7 +200,9 @@ pub mod date {
         let shaped = b.len() == 10
             && b[4] == b'-'
             && b[7] == b'-'
-            && b.iter().enumerate().all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
         if !shaped {
             return Err(E::custom("must be a date as YYYY-MM-DD"));
         }
@@ -214,7 +220,9 @@ pub mod date {
 
     /// An optional date in a create body (absent or null = none).
     pub fn optional<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
-        Option::<String>::deserialize(d)?.map(|s| parse(&s)).transpose()
+        Option::<String>::deserialize(d)?
+            .map(|s| parse(&s))
+            .transpose()
     }
 
     /// A date in a PATCH that may be changed but not cleared.
@@ -223,7 +231,9 @@ pub mod date {
     }
 
     /// A nullable date in a PATCH: absent = leave, null = clear.
-    pub fn nullable<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<NaiveDate>>, D::Error> {
+    pub fn nullable<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<Option<NaiveDate>>, D::Error> {
         optional(d).map(Some)
     }
 }
@@ -264,7 +274,16 @@ mod tests {
     fn dates_are_strict() {
         let ok = |s: &str| date::parse::<serde_json::Error>(s).is_ok();
         assert!(ok("2016-10-12"));
-        for bad in ["2016-02-30", "-0001-01-01", "+10000-01-01", "0000-01-01", "2016-05-17 ", " 2016-05-17", "2016-5-17", "1899-12-31"] {
+        for bad in [
+            "2016-02-30",
+            "-0001-01-01",
+            "+10000-01-01",
+            "0000-01-01",
+            "2016-05-17 ",
+            " 2016-05-17",
+            "2016-5-17",
+            "1899-12-31",
+        ] {
             assert!(!ok(bad), "{bad}");
         }
     }

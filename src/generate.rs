@@ -34,12 +34,21 @@ impl Rng {
 }
 
 const GIVEN: [&str; 12] = [
-    "Maks", "Talgat", "Ermek", "Bolat", "Serik", "Aigul", "Dina", "Nurlan", "Asel", "Marat", "Gulnara", "Timur",
+    "Maks", "Talgat", "Ermek", "Bolat", "Serik", "Aigul", "Dina", "Nurlan", "Asel", "Marat",
+    "Gulnara", "Timur",
 ];
 const SYLLABLES: [&str; 16] = [
-    "ba", "ka", "mu", "ta", "sen", "bek", "zhan", "nur", "dal", "ras", "tol", "gen", "mir", "sul", "yer", "kan",
+    "ba", "ka", "mu", "ta", "sen", "bek", "zhan", "nur", "dal", "ras", "tol", "gen", "mir", "sul",
+    "yer", "kan",
 ];
-const KINDS: [&str; 6] = ["arrest", "detention", "harassment", "note", "release", "travel_ban"];
+const KINDS: [&str; 6] = [
+    "arrest",
+    "detention",
+    "harassment",
+    "note",
+    "release",
+    "travel_ban",
+];
 
 /// A surname from three syllables and a suffix, e.g. "Kamuzhanov".
 fn surname(rng: &mut Rng) -> String {
@@ -60,11 +69,18 @@ pub fn defender_name(n: usize) -> String {
 
 /// The id of case number `n`.
 pub fn case_id(n: usize) -> String {
-    format!("{:032x}", 0x0bee_0000_0000_0000_0000_0000_0000_0000u128 + n as u128)
+    format!(
+        "{:032x}",
+        0x0bee_0000_0000_0000_0000_0000_0000_0000u128 + n as u128
+    )
 }
 
 /// Inserts the plan's cases, defenders, links, events and search documents.
-pub fn generate(conn: &mut DbConnection, plan: Plan, mut progress: impl FnMut(usize)) -> ApiResult<()> {
+pub fn generate(
+    conn: &mut DbConnection,
+    plan: Plan,
+    mut progress: impl FnMut(usize),
+) -> ApiResult<()> {
     const BATCH: usize = 500;
     let created = crate::db::now();
     let mut start = 0;
@@ -92,7 +108,10 @@ fn insert_batch(
     for n in range {
         let mut rng = Rng(n as u64);
         let id = case_id(n);
-        let defender_id = format!("{:032x}", 0x0def_0000_0000_0000_0000_0000_0000_0000u128 + n as u128);
+        let defender_id = format!(
+            "{:032x}",
+            0x0def_0000_0000_0000_0000_0000_0000_0000u128 + n as u128
+        );
         let name = defender_name(n);
         let title = format!("Case {n}: prosecution of {name}");
         case_rows.push((
@@ -153,8 +172,12 @@ fn insert_batch(
         ($table:expr, $rows:expr, $chunk:expr) => {
             for chunk in $rows.chunks($chunk) {
                 match conn {
-                    DbConnection::Sqlite(c) => diesel::insert_into($table).values(chunk.to_vec()).execute(c)?,
-                    DbConnection::Pg(c) => diesel::insert_into($table).values(chunk.to_vec()).execute(c)?,
+                    DbConnection::Sqlite(c) => diesel::insert_into($table)
+                        .values(chunk.to_vec())
+                        .execute(c)?,
+                    DbConnection::Pg(c) => diesel::insert_into($table)
+                        .values(chunk.to_vec())
+                        .execute(c)?,
                 };
             }
         };

@@ -152,9 +152,17 @@ pub fn parse_body<T: DeserializeOwned + Validate>(value: Value) -> Result<T, Vec
 
 /// The paths of the strings (and keys) in `value` that contain a NUL character.
 fn find_nul(value: &Value, path: String, found: &mut Vec<String>) {
-    let join = |key: &str| if path.is_empty() { key.to_string() } else { format!("{path}.{key}") };
+    let join = |key: &str| {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
     match value {
-        Value::String(s) if s.contains('\0') => found.push(if path.is_empty() { "body".into() } else { path }),
+        Value::String(s) if s.contains('\0') => {
+            found.push(if path.is_empty() { "body".into() } else { path })
+        }
         Value::Array(items) => {
             for (i, item) in items.iter().enumerate() {
                 find_nul(item, format!("{path}[{i}]"), found);
@@ -364,9 +372,11 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
     }
 }
 
-/// Query parameters: unknown ones are rejected (a misspelt filter must not silently
-/// return everything); every parameter arrives as a string and the resource parses it.
-pub struct ApiQuery<T>(pub T);
+/// Query parameters, parsed, with the problems found so far: unknown parameters are
+/// rejected (a misspelt filter must not silently return everything), and reported
+/// together with whatever else the handler finds wrong. Every parameter arrives as a
+/// string and the resource parses it.
+pub struct ApiQuery<T>(pub T, pub Problems);
 
 impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
     type Error = ApiError;
@@ -379,9 +389,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
         }
         let (parsed, errors) = deserialize_collecting(Value::Object(map));
         ready(match parsed {
-            Some(parsed) if errors.is_empty() => Ok(ApiQuery(parsed)),
-            _ => Err(ApiError::Validation(errors)),
+            Some(parsed) => {
+                let mut problems = Problems::new();
+                problems.0 = errors;
+                Ok(ApiQuery(parsed, problems))
+            }
+            None => Err(ApiError::Validation(errors)),
         })
+    }
+}
+
+impl ApiQuery<PageQuery> {
+    /// The page asked for, or every problem with the query.
+    pub fn page(self, keys: usize) -> ApiResult<PageRequest> {
+        let ApiQuery(query, mut problems) = self;
+        let page = PageRequest::parse(
+            query.limit.as_deref(),
+            query.cursor.as_deref(),
+            keys,
+            &mut problems,
+        );
+        problems.into_result()?;
+        Ok(page)
     }
 }
 
@@ -648,18 +677,4 @@ pub fn parse_vocab_param<T>(
 pub struct PageQuery {
     pub limit: Option<String>,
     pub cursor: Option<String>,
-}
-
-impl PageQuery {
-    pub fn page(&self, keys: usize) -> ApiResult<PageRequest> {
-        let mut problems = Problems::new();
-        let page = PageRequest::parse(
-            self.limit.as_deref(),
-            self.cursor.as_deref(),
-            keys,
-            &mut problems,
-        );
-        problems.into_result()?;
-        Ok(page)
-    }
 }

@@ -85,16 +85,25 @@ async fn main() -> anyhow::Result<()> {
             let db = db::Db::connect(&settings.database)?;
             token_command(&db, command)?;
         }
-        Command::Generate { cases, events_per_case } => {
+        Command::Generate {
+            cases,
+            events_per_case,
+        } => {
             let db = db::Db::connect(&settings.database)?;
             let mut conn = db.get()?;
-            let plan = case_tracker::generate::Plan { cases, events_per_case };
+            let plan = case_tracker::generate::Plan {
+                cases,
+                events_per_case,
+            };
             case_tracker::generate::generate(&mut conn, plan, |done| {
                 if done % 10_000 == 0 || done == cases {
                     eprintln!("{done} of {cases} cases written");
                 }
             })?;
-            println!("generated {cases} cases with {} events", cases * events_per_case);
+            println!(
+                "generated {cases} cases with {} events",
+                cases * events_per_case
+            );
         }
         Command::Demo => {
             let db = db::Db::connect(&settings.database)?;
@@ -139,17 +148,22 @@ fn token_command(db: &db::Db, command: TokenCommand) -> anyhow::Result<()> {
                 organisation,
                 email,
             });
-            let expires_at = expires_in_days.map(|days| (chrono::Utc::now() + chrono::Duration::days(days)).fixed_offset());
+            let expires_at = expires_in_days
+                .map(|days| (chrono::Utc::now() + chrono::Duration::days(days)).fixed_offset());
             let body = serde_json::json!({ "name": name, "role": role });
             // The role and name go through the API's own parsing and rules.
-            let mut request: CreateToken =
-                case_tracker::http::parse_body(body).map_err(|errors| anyhow::anyhow!("{errors:?}"))?;
+            let mut request: CreateToken = case_tracker::http::parse_body(body)
+                .map_err(|errors| anyhow::anyhow!("{errors:?}"))?;
             request.expires_at = expires_at;
             request.subscriber = subscriber;
-            if (request.role == case_tracker::vocabulary::Role::Partner) != request.subscriber.is_some() {
+            if (request.role == case_tracker::vocabulary::Role::Partner)
+                != request.subscriber.is_some()
+            {
                 anyhow::bail!("a partner token needs --email (and only a partner token takes one)");
             }
-            let issued = db::write_transaction(&mut conn, |conn| store::issue(conn, request, "command line"))?;
+            let issued = db::write_transaction(&mut conn, |conn| {
+                store::issue(conn, request, "command line")
+            })?;
             eprintln!(
                 "issued {} token {} for {}; keep the secret below, it is not shown again",
                 issued.token.role, issued.token.id, issued.token.name

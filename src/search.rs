@@ -84,7 +84,13 @@ struct Hit {
 pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
     let Some((title, summary, subjects, country, confidential)) = cases::table
         .find(case_id)
-        .select((cases::title, cases::summary, cases::subjects, cases::country, cases::confidential))
+        .select((
+            cases::title,
+            cases::summary,
+            cases::subjects,
+            cases::country,
+            cases::confidential,
+        ))
         .first::<(String, Option<String>, String, String, bool)>(conn)
         .optional()?
     else {
@@ -92,7 +98,11 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
     };
     // (text, seen by partners)
     let mut texts: Vec<(String, bool)> = vec![(title, true), (summary.unwrap_or_default(), true)];
-    texts.extend(crate::domain::from_json_list(&subjects).into_iter().map(|s| (s, true)));
+    texts.extend(
+        crate::domain::from_json_list(&subjects)
+            .into_iter()
+            .map(|s| (s, true)),
+    );
     let country_name: Option<String> = countries::table
         .find(&country)
         .select(countries::name)
@@ -102,16 +112,29 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
     let names: Vec<(String, String, String, bool)> = case_defenders::table
         .inner_join(defenders::table)
         .filter(case_defenders::case_id.eq(case_id))
-        .select((defenders::id, defenders::name, defenders::other_names, defenders::confidential))
+        .select((
+            defenders::id,
+            defenders::name,
+            defenders::other_names,
+            defenders::confidential,
+        ))
         .load(conn)?;
     let hidden: Vec<String> = names.iter().filter(|n| n.3).map(|n| n.0.clone()).collect();
     for (_, name, others, secret) in names {
         texts.push((name, !secret));
-        texts.extend(crate::domain::from_json_list(&others).into_iter().map(|n| (n, !secret)));
+        texts.extend(
+            crate::domain::from_json_list(&others)
+                .into_iter()
+                .map(|n| (n, !secret)),
+        );
     }
     let counts: Vec<(String, String, Option<String>)> = charges::table
         .filter(charges::case_id.eq(case_id))
-        .select((charges::defender_id, charges::legal_basis, charges::description))
+        .select((
+            charges::defender_id,
+            charges::legal_basis,
+            charges::description,
+        ))
         .load(conn)?;
     for (defender_id, basis, description) in counts {
         let public = !hidden.contains(&defender_id);
@@ -120,23 +143,49 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
     }
     let history: Vec<(String, Option<String>, bool, String)> = events::table
         .filter(events::case_id.eq(case_id))
-        .select((events::title, events::description, events::confidential, events::defender_ids))
+        .select((
+            events::title,
+            events::description,
+            events::confidential,
+            events::defender_ids,
+        ))
         .load(conn)?;
     for (title, description, secret, defender_ids) in history {
-        let public = !secret && !crate::domain::from_json_list(&defender_ids).iter().any(|d| hidden.contains(d));
+        let public = !secret
+            && !crate::domain::from_json_list(&defender_ids)
+                .iter()
+                .any(|d| hidden.contains(d));
         texts.push((title, public));
         texts.extend(description.map(|d| (d, public)));
     }
-    let body = fold(&texts.iter().map(|t| t.0.as_str()).collect::<Vec<_>>().join("\n"));
+    let body = fold(
+        &texts
+            .iter()
+            .map(|t| t.0.as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
     let public_body = if confidential {
         String::new()
     } else {
-        fold(&texts.iter().filter(|t| t.1).map(|t| t.0.as_str()).collect::<Vec<_>>().join("\n"))
+        fold(
+            &texts
+                .iter()
+                .filter(|t| t.1)
+                .map(|t| t.0.as_str())
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
     };
     store_document(conn, case_id, &body, &public_body)
 }
 
-pub fn store_document(conn: &mut DbConnection, case_id: &str, body: &str, public_body: &str) -> ApiResult<()> {
+pub fn store_document(
+    conn: &mut DbConnection,
+    case_id: &str,
+    body: &str,
+    public_body: &str,
+) -> ApiResult<()> {
     let sql = match conn {
         DbConnection::Sqlite(_) => {
             "INSERT INTO case_search (case_id, body, public_body) VALUES (?, ?, ?) \
@@ -170,7 +219,11 @@ pub fn matching_cases(
     let public = visibility.is_public();
     let hits: Vec<Hit> = match conn {
         DbConnection::Sqlite(c) => {
-            let terms = terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" AND ");
+            let terms = terms
+                .iter()
+                .map(|t| format!("\"{t}\"*"))
+                .collect::<Vec<_>>()
+                .join(" AND ");
             let column = if public { "public_body" } else { "body" };
             let expression = format!("{column} : ({terms})");
             diesel::sql_query(
@@ -183,7 +236,11 @@ pub fn matching_cases(
             .load(c)?
         }
         DbConnection::Pg(c) => {
-            let expression = terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ");
+            let expression = terms
+                .iter()
+                .map(|t| format!("{t}:*"))
+                .collect::<Vec<_>>()
+                .join(" & ");
             let sql = if public {
                 "SELECT case_id, -ts_rank(public_document, q)::float8 AS rank \
                  FROM case_search, to_tsquery('simple', $1) AS q \

@@ -122,6 +122,7 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
         .service(trials::routes::update)
         .service(trials::routes::delete)
         .service(hearings::routes::calendar)
+        .service(hearings::routes::feed)
         .service(hearings::routes::list)
         .service(hearings::routes::create)
         .service(hearings::routes::get)
@@ -191,10 +192,15 @@ async fn reject_nul(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
-    let raw = req.uri().path_and_query().map(|p| p.as_str()).unwrap_or_default();
+    let raw = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or_default();
     if raw.to_ascii_lowercase().contains("%00") {
-        let response = ApiError::BadRequest("the request path or query contains a NUL character".into())
-            .error_response();
+        let response =
+            ApiError::BadRequest("the request path or query contains a NUL character".into())
+                .error_response();
         return Ok(req.into_response(response).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())

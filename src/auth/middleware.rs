@@ -39,7 +39,9 @@ impl Limits {
     fn take(&self, token_id: &str) -> Option<u64> {
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         let now = Instant::now();
-        let (tokens, last) = buckets.entry(token_id.to_string()).or_insert((self.burst, now));
+        let (tokens, last) = buckets
+            .entry(token_id.to_string())
+            .or_insert((self.burst, now));
         let refill = now.duration_since(*last).as_secs_f64() * self.per_minute / 60.0;
         *tokens = (*tokens + refill).min(self.burst);
         *last = now;
@@ -74,11 +76,22 @@ impl Limits {
     }
 }
 
+/// The token of a request: `Bearer <token>`, or HTTP Basic with the token as the
+/// password, which is what calendar applications can send for the hearing feed.
 fn bearer(req: &ServiceRequest) -> Option<String> {
+    use base64::{engine::general_purpose::STANDARD, Engine};
     let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, secret) = value.split_once(' ')?;
-    let secret = secret.trim();
-    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty() && secret.len() <= 200).then(|| secret.to_string())
+    let (scheme, credentials) = value.split_once(' ')?;
+    let credentials = credentials.trim();
+    let secret = if scheme.eq_ignore_ascii_case("bearer") {
+        credentials.to_string()
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = String::from_utf8(STANDARD.decode(credentials).ok()?).ok()?;
+        decoded.split_once(':')?.1.to_string()
+    } else {
+        return None;
+    };
+    (!secret.is_empty() && secret.len() <= 200).then_some(secret)
 }
 
 fn refuse<B>(req: ServiceRequest, error: ApiError) -> ServiceResponse<EitherBody<B>> {
@@ -94,7 +107,10 @@ pub async fn authenticate(
         req.app_data::<web::Data<Db>>().cloned(),
         req.app_data::<web::Data<Limits>>().cloned(),
     ) else {
-        return Ok(refuse(req, ApiError::Internal(anyhow::anyhow!("authentication is not configured"))));
+        return Ok(refuse(
+            req,
+            ApiError::Internal(anyhow::anyhow!("authentication is not configured")),
+        ));
     };
     let ip = req.peer_addr().map(|a| a.ip());
     if let Some(wait) = limits.failure_wait(ip) {
@@ -102,7 +118,10 @@ pub async fn authenticate(
     }
     let token = match bearer(&req) {
         None => None,
-        Some(secret) => match db.read(move |conn| store::authenticate(conn, &secret)).await {
+        Some(secret) => match db
+            .read(move |conn| store::authenticate(conn, &secret))
+            .await
+        {
             Ok(token) => token,
             Err(e) => return Ok(refuse(req, e)),
         },
@@ -147,7 +166,11 @@ pub async fn authenticate(
     req.extensions_mut().insert(principal.clone());
     let response = next.call(req).await?;
     let status = response.status().as_u16();
-    let reads = response.request().extensions().get::<ConfidentialReads>().cloned();
+    let reads = response
+        .request()
+        .extensions()
+        .get::<ConfidentialReads>()
+        .cloned();
     let mut entries = Vec::new();
     if write {
         entries.push(entry(status, None));

@@ -65,7 +65,10 @@ pub struct IssuedToken {
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// The person or system the token is for.
-    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub name: String,
     pub role: Role,
     /// RFC 3339; none means the token does not expire.
@@ -78,7 +81,10 @@ pub struct CreateToken {
 #[derive(Debug, Clone, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NewSubscriber {
-    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub name: String,
     #[validate(length(min = 1, max = 300))]
     pub organisation: Option<String>,

@@ -7,36 +7,54 @@ use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
 
 #[post("/tokens")]
-pub async fn create(db: web::Data<Db>, admin: Principal, body: ApiJson<CreateToken>) -> ApiResult<HttpResponse> {
+pub async fn create(
+    db: web::Data<Db>,
+    admin: Principal,
+    body: ApiJson<CreateToken>,
+) -> ApiResult<HttpResponse> {
     let request = body.0;
     let mut problems = Problems::new();
     match (request.role, &request.subscriber) {
         (Role::Partner, None) => problems.add("subscriber", "is required for a partner token"),
-        (role, Some(_)) if role != Role::Partner => problems.add("subscriber", "is only for partner tokens"),
+        (role, Some(_)) if role != Role::Partner => {
+            problems.add("subscriber", "is only for partner tokens")
+        }
         _ => {}
     }
-    if request.expires_at.is_some_and(|at| at.naive_utc() <= crate::db::now()) {
+    if request
+        .expires_at
+        .is_some_and(|at| at.naive_utc() <= crate::db::now())
+    {
         problems.add("expires_at", "must be in the future");
     }
     problems.into_result()?;
-    let issued = db.write(move |conn| store::issue(conn, request, &admin.name)).await?;
+    let issued = db
+        .write(move |conn| store::issue(conn, request, &admin.name))
+        .await?;
     Ok(HttpResponse::Created().json(issued))
 }
 
 #[get("/tokens")]
 pub async fn list(db: web::Data<Db>, query: ApiQuery<PageQuery>) -> ApiResult<HttpResponse> {
-    let page = query.0.page(1)?;
+    let page = query.page(1)?;
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
-    let rows = db.read(move |conn| store::list(conn, after.as_deref(), fetch)).await?;
+    let rows = db
+        .read(move |conn| store::list(conn, after.as_deref(), fetch))
+        .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |t| vec![t.id.clone()])))
 }
 
 /// Revokes a token; it stops working on the next request.
 #[delete("/tokens/{id}")]
-pub async fn revoke(db: web::Data<Db>, admin: Principal, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn revoke(
+    db: web::Data<Db>,
+    admin: Principal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    db.write(move |conn| store::revoke(conn, &id, &admin.name)).await?;
+    db.write(move |conn| store::revoke(conn, &id, &admin.name))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -52,8 +70,7 @@ pub struct AuditQuery {
 /// The audit log, oldest first.
 #[get("/audit")]
 pub async fn audit(db: web::Data<Db>, query: ApiQuery<AuditQuery>) -> ApiResult<HttpResponse> {
-    let q = query.0;
-    let mut problems = Problems::new();
+    let ApiQuery(q, mut problems) = query;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
     let since = match q.since.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
         None => None,
@@ -64,7 +81,10 @@ pub async fn audit(db: web::Data<Db>, query: ApiQuery<AuditQuery>) -> ApiResult<
         }
     };
     problems.into_result()?;
-    let filter = store::AuditFilter { actor: q.actor, since };
+    let filter = store::AuditFilter {
+        actor: q.actor,
+        since,
+    };
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db

@@ -5,8 +5,13 @@ use crate::schema::{api_tokens::dsl as t, audit_log, subscribers};
 use diesel::prelude::*;
 
 /// Issues a token; the secret in the result is not stored anywhere.
-pub fn issue(conn: &mut DbConnection, request: CreateToken, created_by: &str) -> ApiResult<IssuedToken> {
-    let secret = super::new_secret().map_err(|e| internal(anyhow::anyhow!("no randomness: {e}")))?;
+pub fn issue(
+    conn: &mut DbConnection,
+    request: CreateToken,
+    created_by: &str,
+) -> ApiResult<IssuedToken> {
+    let secret =
+        super::new_secret().map_err(|e| internal(anyhow::anyhow!("no randomness: {e}")))?;
     let subscriber_id = match request.subscriber {
         None => None,
         Some(subscriber) => {
@@ -69,7 +74,9 @@ pub fn authenticate(conn: &mut DbConnection, secret: &str) -> ApiResult<Option<T
         .first(conn)
         .optional()?;
     let current = now();
-    Ok(token.filter(|token| token.revoked_at.is_none() && token.expires_at.is_none_or(|at| at > current)))
+    Ok(token.filter(|token| {
+        token.revoked_at.is_none() && token.expires_at.is_none_or(|at| at > current)
+    }))
 }
 
 pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> ApiResult<Vec<Token>> {
@@ -108,7 +115,9 @@ pub struct AuditEntry {
 
 pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> ApiResult<()> {
     for entry in entries {
-        diesel::insert_into(audit_log::table).values(entry).execute(conn)?;
+        diesel::insert_into(audit_log::table)
+            .values(entry)
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -125,7 +134,9 @@ pub fn audit_page(
     after: Option<&str>,
     limit: i64,
 ) -> ApiResult<Vec<AuditEntry>> {
-    let mut query = audit_log::table.select(AuditEntry::as_select()).into_boxed();
+    let mut query = audit_log::table
+        .select(AuditEntry::as_select())
+        .into_boxed();
     if let Some(actor) = &filter.actor {
         query = query.filter(audit_log::actor.eq(actor.clone()));
     }

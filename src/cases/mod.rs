@@ -54,7 +54,10 @@ pub struct NewCase {
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCase {
-    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub title: String,
     #[validate(custom(function = "crate::domain::valid_country"))]
     pub country: String,
@@ -80,7 +83,10 @@ fn open() -> CaseStatus {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCase {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "crate::domain::valid_country"))]

@@ -40,9 +40,12 @@ fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDate
 }
 
 #[get("/cases")]
-pub async fn list(db: web::Data<Db>, vis: Visibility, query: ApiQuery<CaseQuery>) -> ApiResult<HttpResponse> {
-    let q = query.0;
-    let mut problems = Problems::new();
+pub async fn list(
+    db: web::Data<Db>,
+    vis: Visibility,
+    query: ApiQuery<CaseQuery>,
+) -> ApiResult<HttpResponse> {
+    let ApiQuery(q, mut problems) = query;
     // A search pages by (rank, id), a plain list by id.
     let keys = if q.q.is_some() { 2 } else { 1 };
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), keys, &mut problems);
@@ -131,7 +134,12 @@ pub async fn create(
 }
 
 #[get("/cases/{id}")]
-pub async fn get(req: HttpRequest, db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vis: Visibility,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let detail = db.read(move |conn| store::detail(conn, &id, vis)).await?;
     if detail.case.confidential {

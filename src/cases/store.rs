@@ -1,9 +1,9 @@
 use super::{Case, CaseDefender, CaseDefenderLink, CaseDetail, NewCase, TrialWithHearings};
+use crate::auth::Visibility;
 use crate::db::DbConnection;
 use crate::error::{conflict, not_found, ApiError, ApiResult};
 use crate::events::{diff, store::record, ChangeRecord};
 use crate::schema::{case_defenders as cd, cases::dsl as c, charges, defenders, sentences};
-use crate::auth::Visibility;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -371,7 +371,11 @@ pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<Cas
 pub fn detail(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<CaseDetail> {
     conn.transaction(|conn| {
         let case = visible(conn, id, visibility)?;
-        let hidden = if visibility.is_public() { hidden_defenders(conn, id)? } else { Vec::new() };
+        let hidden = if visibility.is_public() {
+            hidden_defenders(conn, id)?
+        } else {
+            Vec::new()
+        };
         let mut defenders = defenders_of(conn, id)?;
         defenders.retain(|d| !hidden.contains(&d.defender.id));
         let mut charges = crate::charges::store::for_case(conn, id)?;
@@ -380,10 +384,14 @@ pub fn detail(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiR
         let trials = crate::trials::store::for_case(conn, id)?
             .into_iter()
             .map(|trial| {
-                let (mine, rest): (Vec<_>, Vec<_>) = hearings.drain(..).partition(|h| h.trial_id == trial.id);
+                let (mine, rest): (Vec<_>, Vec<_>) =
+                    hearings.drain(..).partition(|h| h.trial_id == trial.id);
                 hearings = rest;
                 TrialWithHearings {
-                    hearings: mine.into_iter().map(crate::hearings::HearingView::from).collect(),
+                    hearings: mine
+                        .into_iter()
+                        .map(crate::hearings::HearingView::from)
+                        .collect(),
                     trial,
                 }
             })

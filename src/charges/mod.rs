@@ -49,7 +49,10 @@ pub struct CreateCharge {
     #[validate(length(min = 1, max = 100))]
     pub defender_id: String,
     /// Code and article as written, e.g. "Criminal Code of Kazakhstan, art. 174".
-    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub legal_basis: String,
     #[validate(length(max = 5000))]
     pub description: Option<String>,
@@ -67,7 +70,10 @@ fn pending() -> ChargeStatus {
 #[serde(deny_unknown_fields)]
 pub struct UpdateCharge {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub legal_basis: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 5000))]

@@ -1,7 +1,7 @@
 use super::store;
 use crate::db::Db;
 use crate::error::{not_found, ApiResult};
-use crate::http::{ApiQuery, Page, PageRequest, Problems};
+use crate::http::{ApiQuery, Page, PageRequest};
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 
@@ -14,8 +14,7 @@ pub struct CountryQuery {
 
 #[get("/countries")]
 pub async fn list(db: web::Data<Db>, query: ApiQuery<CountryQuery>) -> ApiResult<HttpResponse> {
-    let q = query.0;
-    let mut problems = Problems::new();
+    let ApiQuery(q, mut problems) = query;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
     problems.into_result()?;
     let after = page.after.as_ref().map(|k| k[0].clone());

@@ -52,7 +52,10 @@ pub struct NewDefender {
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDefender {
-    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub name: String,
     #[serde(default)]
     #[validate(custom(function = "crate::domain::valid_names"))]
@@ -72,7 +75,10 @@ pub struct CreateDefender {
 #[serde(deny_unknown_fields)]
 pub struct UpdateDefender {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 200), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 200),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "crate::domain::valid_names"))]

@@ -5,7 +5,6 @@ use crate::domain::check_country;
 use crate::error::ApiResult;
 use crate::http::{
     created, no_content, ok_versioned, ApiJson, ApiQuery, IfMatch, Page, PageQuery, PageRequest,
-    Problems,
 };
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -20,9 +19,12 @@ pub struct DefenderQuery {
 }
 
 #[get("/defenders")]
-pub async fn list(db: web::Data<Db>, vis: Visibility, query: ApiQuery<DefenderQuery>) -> ApiResult<HttpResponse> {
-    let q = query.0;
-    let mut problems = Problems::new();
+pub async fn list(
+    db: web::Data<Db>,
+    vis: Visibility,
+    query: ApiQuery<DefenderQuery>,
+) -> ApiResult<HttpResponse> {
+    let ApiQuery(q, mut problems) = query;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);
@@ -46,7 +48,10 @@ pub async fn list(db: web::Data<Db>, vis: Visibility, query: ApiQuery<DefenderQu
     let rows = db
         .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
         .await?;
-    Ok(HttpResponse::Ok().json(redact(vis, &Page::from_rows(rows, &page, |d| vec![d.id.clone()]))))
+    Ok(HttpResponse::Ok().json(redact(
+        vis,
+        &Page::from_rows(rows, &page, |d| vec![d.id.clone()]),
+    )))
 }
 
 #[post("/defenders")]
@@ -66,7 +71,12 @@ pub async fn create(
 }
 
 #[get("/defenders/{id}")]
-pub async fn get(req: HttpRequest, db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    vis: Visibility,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let defender = db.read(move |conn| store::visible(conn, &id, vis)).await?;
     if defender.confidential {
@@ -116,7 +126,7 @@ pub async fn cases(
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let page = query.0.page(1)?;
+    let page = query.page(1)?;
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db

@@ -52,7 +52,10 @@ pub struct LogEvent {
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: as precise as it is known.
     #[validate(custom(function = "valid_approximate_date"))]
     pub occurred_on: String,
-    #[validate(length(min = 1, max = 300), custom(function = "crate::domain::not_blank"))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub title: String,
     #[validate(length(max = 20000))]
     pub description: Option<String>,

@@ -57,8 +57,8 @@ struct HistoryQuery {
     after: Option<EventKey>,
 }
 
-fn parse_history_query(q: EventQuery) -> ApiResult<HistoryQuery> {
-    let mut problems = Problems::new();
+fn parse_history_query(query: ApiQuery<EventQuery>) -> ApiResult<HistoryQuery> {
+    let ApiQuery(q, mut problems) = query;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 3, &mut problems);
     let since = period_bound("since", q.since.as_deref(), false, &mut problems);
     let until = period_bound("until", q.until.as_deref(), true, &mut problems);
@@ -104,7 +104,12 @@ fn parse_history_query(q: EventQuery) -> ApiResult<HistoryQuery> {
     })
 }
 
-async fn history(db: web::Data<Db>, vis: Visibility, scope: Scope, q: EventQuery) -> ApiResult<HttpResponse> {
+async fn history(
+    db: web::Data<Db>,
+    vis: Visibility,
+    scope: Scope,
+    q: ApiQuery<EventQuery>,
+) -> ApiResult<HttpResponse> {
     let HistoryQuery {
         mut filter,
         order,
@@ -145,7 +150,7 @@ pub async fn list(
     id: web::Path<String>,
     query: ApiQuery<EventQuery>,
 ) -> ApiResult<HttpResponse> {
-    history(db, vis, Scope::Case(id.into_inner()), query.0).await
+    history(db, vis, Scope::Case(id.into_inner()), query).await
 }
 
 /// The history of every case a defender is in.
@@ -156,11 +161,15 @@ pub async fn for_defender(
     id: web::Path<String>,
     query: ApiQuery<EventQuery>,
 ) -> ApiResult<HttpResponse> {
-    history(db, vis, Scope::Defender(id.into_inner()), query.0).await
+    history(db, vis, Scope::Defender(id.into_inner()), query).await
 }
 
 #[get("/cases/{id}/events/{event_id}")]
-pub async fn get(db: web::Data<Db>, vis: Visibility, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    db: web::Data<Db>,
+    vis: Visibility,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let (case_id, event_id) = path.into_inner();
     let event = db
         .read(move |conn| {

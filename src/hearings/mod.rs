@@ -1,6 +1,7 @@
 //! Hearings: the sessions of a trial. A hearing's time is kept as an instant plus the
 //! court's IANA time zone, and shown in that zone, so "9:00 in court" stays 9:00.
 
+pub mod ical;
 pub mod routes;
 pub mod store;
 

@@ -35,7 +35,7 @@ pub async fn list(
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let trial_id = id.into_inner();
-    let page = query.0.page(2)?;
+    let page = query.page(2)?;
     let position = after(&page)?;
     let fetch = page.fetch();
     let rows = db
@@ -174,8 +174,7 @@ pub async fn calendar(
     vis: Visibility,
     query: ApiQuery<CalendarQuery>,
 ) -> ApiResult<HttpResponse> {
-    let q = query.0;
-    let mut problems = Problems::new();
+    let ApiQuery(q, mut problems) = query;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 2, &mut problems);
     let from = bound("from", q.from.as_deref(), false, &mut problems);
     let to = bound("to", q.to.as_deref(), true, &mut problems);
@@ -201,4 +200,49 @@ pub async fn calendar(
         .await?;
     let page = Page::from_rows(rows, &page, |e| time_key(&e.at_utc, &e.hearing.id));
     Ok(HttpResponse::Ok().json(redact(vis, &page)))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeedQuery {
+    from: Option<String>,
+    to: Option<String>,
+    country: Option<String>,
+}
+
+/// The most hearings one feed carries.
+const FEED_CAP: i64 = 2000;
+
+/// The calendar as an iCalendar feed that calendar applications can subscribe to:
+/// one event per hearing, at its local time in the court's time zone. By default from
+/// 30 days ago on.
+#[get("/hearings.ics")]
+pub async fn feed(
+    db: web::Data<Db>,
+    settings: web::Data<crate::http::HttpSettings>,
+    vis: Visibility,
+    query: ApiQuery<FeedQuery>,
+) -> ApiResult<HttpResponse> {
+    let ApiQuery(q, mut problems) = query;
+    let from = bound("from", q.from.as_deref(), false, &mut problems)
+        .or_else(|| Some(crate::db::now() - chrono::Duration::days(30)));
+    let to = bound("to", q.to.as_deref(), true, &mut problems);
+    if let Some(country) = &q.country {
+        check_country("country", country, &mut problems);
+    }
+    problems.into_result()?;
+    let filter = store::CalendarFilter {
+        from,
+        to,
+        country: q.country,
+        visibility: vis,
+    };
+    let rows = db
+        .read(move |conn| store::calendar(conn, &filter, None, FEED_CAP))
+        .await?;
+    let body = super::ical::feed(&rows, settings.base_url.trim_end_matches('/'));
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header(("Content-Disposition", "inline; filename=\"hearings.ics\""))
+        .body(body))
 }

@@ -73,8 +73,12 @@ pub struct CreateIntervention {
     /// The programme's number, e.g. "UA 219/06" or a UN communication "KAZ 2/2011".
     #[validate(length(min = 1, max = 50))]
     pub reference: Option<String>,
-    #[validate(length(min = 1, max = 500))]
+    #[validate(
+        length(min = 1, max = 500),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub title: String,
+    #[serde(deserialize_with = "crate::domain::date::required")]
     pub issued_on: NaiveDate,
     #[validate(custom(function = "crate::domain::valid_country"))]
     pub country: String,
@@ -93,6 +97,7 @@ pub struct CreateIntervention {
     pub addressed_to: Vec<String>,
     #[validate(length(max = 10000))]
     pub actions_requested: Option<String>,
+    #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub deadline: Option<NaiveDate>,
     #[serde(default = "none_to_date")]
     pub response: InterventionResponse,
@@ -116,9 +121,12 @@ pub struct UpdateIntervention {
     #[validate(length(min = 1, max = 50))]
     pub reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 500))]
+    #[validate(
+        length(min = 1, max = 500),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub title: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::domain::date::present")]
     pub issued_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "present")]
     #[validate(custom(function = "crate::domain::valid_country"))]
@@ -138,7 +146,7 @@ pub struct UpdateIntervention {
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]
     pub actions_requested: Option<Option<String>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub deadline: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
     pub response: Option<InterventionResponse>,

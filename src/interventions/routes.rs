@@ -4,7 +4,7 @@ use crate::domain::check_country;
 use crate::error::ApiResult;
 use crate::http::{
     created, no_content, ok_versioned, parse_vocab_param, Actor, ApiJson, ApiQuery, IfMatch, Page,
-    PageRequest, Problems,
+    PageRequest,
 };
 use crate::vocabulary::InterventionType;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
@@ -27,8 +27,7 @@ pub async fn list(
     vis: crate::auth::Visibility,
     query: ApiQuery<InterventionQuery>,
 ) -> ApiResult<HttpResponse> {
-    let q = query.0;
-    let mut problems = Problems::new();
+    let ApiQuery(q, mut problems) = query;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);

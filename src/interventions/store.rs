@@ -37,7 +37,9 @@ pub fn list(
             .filter(cases::deleted_at.is_null());
         // A partner asking about a confidential case learns nothing, as for an unknown one.
         query = if filter.visibility.is_public() {
-            let covered = covered.filter(cases::confidential.eq(false)).select(ic::intervention_id);
+            let covered = covered
+                .filter(cases::confidential.eq(false))
+                .select(ic::intervention_id);
             query.filter(i::id.eq_any(covered))
         } else {
             query.filter(i::id.eq_any(covered.select(ic::intervention_id)))

@@ -15,7 +15,7 @@ pub async fn list(
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let case_id = id.into_inner();
-    let page = query.0.page(1)?;
+    let page = query.page(1)?;
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let (rows, hidden) = db
@@ -25,7 +25,10 @@ pub async fn list(
                 Visibility::Public => crate::cases::store::hidden_defenders(conn, &case_id)?,
                 Visibility::Staff => Vec::new(),
             };
-            Ok((store::page(conn, &case_id, after.as_deref(), fetch)?, hidden))
+            Ok((
+                store::page(conn, &case_id, after.as_deref(), fetch)?,
+                hidden,
+            ))
         })
         .await?;
     let mut page = Page::from_rows(rows, &page, |c| vec![c.id.clone()]);
@@ -59,13 +62,21 @@ pub async fn create(
 }
 
 #[get("/sentences/{id}")]
-pub async fn get(db: web::Data<Db>, vis: Visibility, id: web::Path<String>) -> ApiResult<HttpResponse> {
+pub async fn get(
+    db: web::Data<Db>,
+    vis: Visibility,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let sentence = db
         .read(move |conn| {
             let sentence = store::get(conn, &id)?;
-            crate::cases::store::visible(conn, &sentence.case_id, vis).map_err(|_| crate::error::not_found("sentence"))?;
-            if vis.is_public() && crate::cases::store::hidden_defenders(conn, &sentence.case_id)?.contains(&sentence.defender_id) {
+            crate::cases::store::visible(conn, &sentence.case_id, vis)
+                .map_err(|_| crate::error::not_found("sentence"))?;
+            if vis.is_public()
+                && crate::cases::store::hidden_defenders(conn, &sentence.case_id)?
+                    .contains(&sentence.defender_id)
+            {
                 return Err(crate::error::not_found("sentence"));
             }
             Ok(sentence)

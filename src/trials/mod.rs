@@ -50,13 +50,18 @@ pub struct NewTrial {
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTrial {
-    #[validate(length(min = 1, max = 300))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub court: String,
     #[validate(length(min = 1, max = 100))]
     pub city: Option<String>,
     #[serde(default = "first_instance")]
     pub instance: TrialInstance,
+    #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub started_on: Option<NaiveDate>,
+    #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub ended_on: Option<NaiveDate>,
     #[serde(default = "scheduled")]
     pub status: TrialStatus,
@@ -75,16 +80,19 @@ fn scheduled() -> TrialStatus {
 #[serde(deny_unknown_fields)]
 pub struct UpdateTrial {
     #[serde(default, deserialize_with = "present")]
-    #[validate(length(min = 1, max = 300))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
     pub court: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 100))]
     pub city: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     pub instance: Option<TrialInstance>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub started_on: Option<Option<NaiveDate>>,
-    #[serde(default, deserialize_with = "nullable")]
+    #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub ended_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
     pub status: Option<TrialStatus>,

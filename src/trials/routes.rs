@@ -15,7 +15,7 @@ pub async fn list(
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let case_id = id.into_inner();
-    let page = query.0.page(1)?;
+    let page = query.page(1)?;
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db

@@ -1,6 +1,8 @@
 //! Authentication, roles, confidentiality, audit and abuse limits.
 
-use crate::helpers::{assert_problem, client_for, header, id, json_body, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{
+    assert_problem, client_for, header, id, json_body, spawn_app, spawn_app_with, TestApp,
+};
 use diesel::prelude::*;
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
@@ -10,9 +12,17 @@ async fn route_table(app: &TestApp) -> Vec<(Method, String)> {
     let (case, defender) = app.case_with_defender().await;
     let (c, d) = (id(&case).to_string(), id(&defender).to_string());
     let charge = app
-        .create(&format!("/api/v1/cases/{c}/charges"), json!({"defender_id": d, "legal_basis": "art. 174"}))
+        .create(
+            &format!("/api/v1/cases/{c}/charges"),
+            json!({"defender_id": d, "legal_basis": "art. 174"}),
+        )
         .await;
-    let trial = app.create(&format!("/api/v1/cases/{c}/trials"), json!({"court": "City court"})).await;
+    let trial = app
+        .create(
+            &format!("/api/v1/cases/{c}/trials"),
+            json!({"court": "City court"}),
+        )
+        .await;
     let hearing = app
         .create(
             &format!("/api/v1/trials/{}/hearings", id(&trial)),
@@ -20,16 +30,39 @@ async fn route_table(app: &TestApp) -> Vec<(Method, String)> {
         )
         .await;
     let sentence = app
-        .create(&format!("/api/v1/cases/{c}/sentences"), json!({"defender_id": d, "kind": "fine", "amount": 10, "currency": "KZT"}))
+        .create(
+            &format!("/api/v1/cases/{c}/sentences"),
+            json!({"defender_id": d, "kind": "fine", "amount": 10, "currency": "KZT"}),
+        )
         .await;
     let intervention = app
-        .create("/api/v1/interventions", json!({"type": "statement", "title": "T", "issued_on": "2016-10-11", "country": "KZ"}))
+        .create(
+            "/api/v1/interventions",
+            json!({"type": "statement", "title": "T", "issued_on": "2016-10-11", "country": "KZ"}),
+        )
         .await;
     let event = app
-        .create(&format!("/api/v1/cases/{c}/events"), json!({"kind": "note", "occurred_on": "2016", "title": "Note"}))
+        .create(
+            &format!("/api/v1/cases/{c}/events"),
+            json!({"kind": "note", "occurred_on": "2016", "title": "Note"}),
+        )
         .await;
-    let (ch, t, h, s, i, e) = (id(&charge), id(&trial), id(&hearing), id(&sentence), id(&intervention), id(&event));
-    let token = json_body(app.post("/api/v1/tokens", &json!({"name": "Spare", "role": "advocate"})).await).await;
+    let (ch, t, h, s, i, e) = (
+        id(&charge),
+        id(&trial),
+        id(&hearing),
+        id(&sentence),
+        id(&intervention),
+        id(&event),
+    );
+    let token = json_body(
+        app.post(
+            "/api/v1/tokens",
+            &json!({"name": "Spare", "role": "advocate"}),
+        )
+        .await,
+    )
+    .await;
     let tk = id(&token);
     use Method as M;
     let routes: Vec<(Method, String)> = vec![
@@ -62,6 +95,7 @@ async fn route_table(app: &TestApp) -> Vec<(Method, String)> {
         (M::GET, format!("/api/v1/trials/{t}/hearings")),
         (M::POST, format!("/api/v1/trials/{t}/hearings")),
         (M::GET, "/api/v1/hearings".into()),
+        (M::GET, "/api/v1/hearings.ics".into()),
         (M::GET, format!("/api/v1/hearings/{h}")),
         (M::PATCH, format!("/api/v1/hearings/{h}")),
         (M::DELETE, format!("/api/v1/hearings/{h}")),
@@ -99,10 +133,21 @@ async fn probe(client: &Client, app: &TestApp, method: &Method, path: &str) -> S
 }
 
 fn snapshot(app: &TestApp) -> Vec<i64> {
-    ["defenders", "cases", "case_defenders", "charges", "trials", "hearings", "sentences", "interventions", "events", "api_tokens"]
-        .iter()
-        .map(|t| app.count(t))
-        .collect()
+    [
+        "defenders",
+        "cases",
+        "case_defenders",
+        "charges",
+        "trials",
+        "hearings",
+        "sentences",
+        "interventions",
+        "events",
+        "api_tokens",
+    ]
+    .iter()
+    .map(|t| app.count(t))
+    .collect()
 }
 
 #[tokio::test]
@@ -111,12 +156,26 @@ async fn every_api_route_refuses_missing_malformed_unknown_expired_and_revoked_t
     let routes = route_table(&app).await;
 
     let expired = app.token("researcher");
-    diesel::sql_query("UPDATE api_tokens SET expires_at = created_at WHERE name = 'Test researcher'")
-        .execute(&mut app.db())
-        .unwrap();
-    let issued = json_body(app.post("/api/v1/tokens", &json!({"name": "Leaver", "role": "researcher"})).await).await;
+    diesel::sql_query(
+        "UPDATE api_tokens SET expires_at = created_at WHERE name = 'Test researcher'",
+    )
+    .execute(&mut app.db())
+    .unwrap();
+    let issued = json_body(
+        app.post(
+            "/api/v1/tokens",
+            &json!({"name": "Leaver", "role": "researcher"}),
+        )
+        .await,
+    )
+    .await;
     let revoked = issued["token_secret"].as_str().unwrap().to_string();
-    assert_eq!(app.delete(&format!("/api/v1/tokens/{}", id(&issued)), None).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(&format!("/api/v1/tokens/{}", id(&issued)), None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
 
     let clients: Vec<(&str, Client)> = vec![
         ("none", Client::new()),
@@ -129,15 +188,37 @@ async fn every_api_route_refuses_missing_malformed_unknown_expired_and_revoked_t
     let before = snapshot(&app);
     for (label, client) in &clients {
         for (method, path) in &routes {
-            let response = client.request(method.clone(), app.url(path)).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{label}: {method} {path}");
-            assert_eq!(header(&response, "www-authenticate"), "Bearer realm=\"case-tracker\"");
-            assert_eq!(header(&response, "content-type"), "application/problem+json");
+            let response = client
+                .request(method.clone(), app.url(path))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{label}: {method} {path}"
+            );
+            assert_eq!(
+                header(&response, "www-authenticate"),
+                "Bearer realm=\"case-tracker\""
+            );
+            assert_eq!(
+                header(&response, "content-type"),
+                "application/problem+json"
+            );
         }
     }
     assert_eq!(snapshot(&app), before);
     // Outside /api/v1 no token is needed.
-    assert_eq!(Client::new().get(app.url("/health")).send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        Client::new()
+            .get(app.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }
 
 fn client_with_header(value: &str) -> Client {
@@ -153,7 +234,8 @@ async fn each_role_may_do_exactly_what_it_is_allowed() {
     for role in ["admin", "researcher", "advocate", "partner"] {
         let client = app.client_as(role);
         for (method, path) in &routes {
-            let admin_only = path.starts_with("/api/v1/tokens") || path.starts_with("/api/v1/audit");
+            let admin_only =
+                path.starts_with("/api/v1/tokens") || path.starts_with("/api/v1/audit");
             let allowed = match role {
                 "admin" => true,
                 _ if admin_only => false,
@@ -168,8 +250,16 @@ async fn each_role_may_do_exactly_what_it_is_allowed() {
                     "{role} may {method} {path}, got {status}"
                 );
             } else {
-                assert_eq!(status, StatusCode::FORBIDDEN, "{role} may not {method} {path}");
-                assert_eq!(Some(snapshot(&app)), before, "a refused {method} {path} changed nothing");
+                assert_eq!(
+                    status,
+                    StatusCode::FORBIDDEN,
+                    "{role} may not {method} {path}"
+                );
+                assert_eq!(
+                    Some(snapshot(&app)),
+                    before,
+                    "a refused {method} {path} changed nothing"
+                );
             }
         }
     }
@@ -178,7 +268,12 @@ async fn each_role_may_do_exactly_what_it_is_allowed() {
 #[tokio::test]
 async fn tokens_are_issued_once_stored_hashed_and_revoked_at_once() {
     let app = spawn_app().await;
-    let response = app.post("/api/v1/tokens", &json!({"name": "Aigerim (researcher)", "role": "researcher"})).await;
+    let response = app
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "Aigerim (researcher)", "role": "researcher"}),
+        )
+        .await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let issued = json_body(response).await;
     let secret = issued["token_secret"].as_str().unwrap().to_string();
@@ -187,9 +282,17 @@ async fn tokens_are_issued_once_stored_hashed_and_revoked_at_once() {
     assert!(issued.get("secret_hash").is_none());
 
     // The secret is nowhere in the database, only its SHA-256.
-    assert_eq!(app.count(&format!("api_tokens WHERE secret_hash = '{secret}' OR name = '{secret}'")), 0);
+    assert_eq!(
+        app.count(&format!(
+            "api_tokens WHERE secret_hash = '{secret}' OR name = '{secret}'"
+        )),
+        0
+    );
     let hash = case_tracker::auth::hash_secret(&secret);
-    assert_eq!(app.count(&format!("api_tokens WHERE secret_hash = '{hash}'")), 1);
+    assert_eq!(
+        app.count(&format!("api_tokens WHERE secret_hash = '{hash}'")),
+        1
+    );
     let listed = json_body(app.get("/api/v1/tokens").await).await;
     assert!(!listed.to_string().contains(&secret));
 
@@ -204,22 +307,51 @@ async fn tokens_are_issued_once_stored_hashed_and_revoked_at_once() {
     let case = json_body(case).await;
     // The history names the token's user.
     assert_eq!(
-        app.count(&format!("events WHERE case_id = '{}' AND actor = 'Aigerim (researcher)'", id(&case))),
+        app.count(&format!(
+            "events WHERE case_id = '{}' AND actor = 'Aigerim (researcher)'",
+            id(&case)
+        )),
         1
     );
 
-    assert_eq!(app.delete(&format!("/api/v1/tokens/{}", id(&issued)), None).await.status(), StatusCode::NO_CONTENT);
-    let after = researcher.get(app.url("/api/v1/cases")).send().await.unwrap();
-    assert_eq!(after.status(), StatusCode::UNAUTHORIZED, "revocation takes effect on the next request");
+    assert_eq!(
+        app.delete(&format!("/api/v1/tokens/{}", id(&issued)), None)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
+    );
+    let after = researcher
+        .get(app.url("/api/v1/cases"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        after.status(),
+        StatusCode::UNAUTHORIZED,
+        "revocation takes effect on the next request"
+    );
 
     crate::helpers::assert_invalid(
-        app.post("/api/v1/tokens", &json!({"name": "", "role": "root", "expires_at": "yesterday"})).await,
+        app.post(
+            "/api/v1/tokens",
+            &json!({"name": "", "role": "root", "expires_at": "yesterday"}),
+        )
+        .await,
         &["expires_at", "name", "role"],
     )
     .await;
-    crate::helpers::assert_invalid(app.post("/api/v1/tokens", &json!({"name": "P", "role": "partner"})).await, &["subscriber"]).await;
     crate::helpers::assert_invalid(
-        app.post("/api/v1/tokens", &json!({"name": "P", "role": "advocate", "expires_at": "2001-01-01T00:00:00Z"})).await,
+        app.post("/api/v1/tokens", &json!({"name": "P", "role": "partner"}))
+            .await,
+        &["subscriber"],
+    )
+    .await;
+    crate::helpers::assert_invalid(
+        app.post(
+            "/api/v1/tokens",
+            &json!({"name": "P", "role": "advocate", "expires_at": "2001-01-01T00:00:00Z"}),
+        )
+        .await,
         &["expires_at"],
     )
     .await;
@@ -238,7 +370,10 @@ async fn tokens_are_issued_once_stored_hashed_and_revoked_at_once() {
 /// records; returns (public case, confidential case, confidential defender).
 async fn confidential_fixture(app: &TestApp) -> (Value, Value, Value) {
     let public = app
-        .create("/api/v1/cases", json!({"title": "Trial of Maks Bokayev", "country": "KZ"}))
+        .create(
+            "/api/v1/cases",
+            json!({"title": "Trial of Maks Bokayev", "country": "KZ"}),
+        )
         .await;
     let known = app
         .create(
@@ -255,18 +390,32 @@ async fn confidential_fixture(app: &TestApp) -> (Value, Value, Value) {
     app.link(id(&public), id(&known)).await;
     app.link(id(&public), id(&secret_defender)).await;
     let p = id(&public);
-    app.create(&format!("/api/v1/cases/{p}/charges"), json!({"defender_id": id(&secret_defender), "legal_basis": "art. 999 secret"}))
-        .await;
-    app.create(&format!("/api/v1/cases/{p}/charges"), json!({"defender_id": id(&known), "legal_basis": "art. 174"}))
-        .await;
+    app.create(
+        &format!("/api/v1/cases/{p}/charges"),
+        json!({"defender_id": id(&secret_defender), "legal_basis": "art. 999 secret"}),
+    )
+    .await;
+    app.create(
+        &format!("/api/v1/cases/{p}/charges"),
+        json!({"defender_id": id(&known), "legal_basis": "art. 174"}),
+    )
+    .await;
     app.create(
         &format!("/api/v1/cases/{p}/events"),
         json!({"kind": "threat", "occurred_on": "2016-09", "title": "Threatened by unknown callers", "confidential": true}),
     )
     .await;
-    app.create(&format!("/api/v1/cases/{p}/events"), json!({"kind": "arrest", "occurred_on": "2016-05", "title": "Arrested"}))
+    app.create(
+        &format!("/api/v1/cases/{p}/events"),
+        json!({"kind": "arrest", "occurred_on": "2016-05", "title": "Arrested"}),
+    )
+    .await;
+    let trial = app
+        .create(
+            &format!("/api/v1/cases/{p}/trials"),
+            json!({"court": "Atyrau City Court"}),
+        )
         .await;
-    let trial = app.create(&format!("/api/v1/cases/{p}/trials"), json!({"court": "Atyrau City Court"})).await;
     app.create(
         &format!("/api/v1/trials/{}/hearings", id(&trial)),
         json!({"scheduled_at": "2016-10-12T10:00:00+05:00", "time_zone": "Asia/Atyrau", "observers": "Observer A. (name withheld)"}),
@@ -277,7 +426,12 @@ async fn confidential_fixture(app: &TestApp) -> (Value, Value, Value) {
         .create("/api/v1/cases", json!({"title": "Hidden relocation of Aigul Secretova", "country": "KZ", "confidential": true}))
         .await;
     let h = id(&hidden);
-    let hidden_trial = app.create(&format!("/api/v1/cases/{h}/trials"), json!({"court": "Closed court"})).await;
+    let hidden_trial = app
+        .create(
+            &format!("/api/v1/cases/{h}/trials"),
+            json!({"court": "Closed court"}),
+        )
+        .await;
     app.create(
         &format!("/api/v1/trials/{}/hearings", id(&hidden_trial)),
         json!({"scheduled_at": "2016-10-13T10:00:00+05:00", "time_zone": "Asia/Atyrau"}),
@@ -301,8 +455,16 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
 
     // A confidential case is exactly as missing as an unknown id.
     let (status, body) = get_as(&partner, &app, &format!("/api/v1/cases/{h}")).await;
-    let (missing_status, missing) = get_as(&partner, &app, "/api/v1/cases/00000000000000000000000000000000").await;
-    assert_eq!((status, missing_status), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND));
+    let (missing_status, missing) = get_as(
+        &partner,
+        &app,
+        "/api/v1/cases/00000000000000000000000000000000",
+    )
+    .await;
+    assert_eq!(
+        (status, missing_status),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
     assert_eq!(body, missing);
     for path in [
         format!("/api/v1/cases/{h}/events"),
@@ -312,7 +474,11 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
         format!("/api/v1/defenders/{s}/cases"),
         format!("/api/v1/defenders/{s}/events"),
     ] {
-        assert_eq!(get_as(&partner, &app, &path).await.0, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            get_as(&partner, &app, &path).await.0,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
 
     // Lists, searches and the calendar leave them out.
@@ -324,17 +490,30 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
         assert_eq!(found["items"], json!([]), "partner search for {q}");
     }
     let (_, staff_search) = get_as(&app.client, &app, "/api/v1/cases?q=Zhanargul").await;
-    assert_eq!(staff_search["items"].as_array().unwrap().len(), 1, "staff find it");
+    assert_eq!(
+        staff_search["items"].as_array().unwrap().len(),
+        1,
+        "staff find it"
+    );
     let (_, defenders) = get_as(&partner, &app, "/api/v1/defenders").await;
-    let names: Vec<&str> = defenders["items"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = defenders["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["Maks Bokayev"]);
-    assert!(defenders["items"][0].get("details").is_none(), "staff-only field");
+    assert!(
+        defenders["items"][0].get("details").is_none(),
+        "staff-only field"
+    );
     let (_, calendar) = get_as(&partner, &app, "/api/v1/hearings").await;
     let items = calendar["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["case_id"], public["id"]);
     assert!(items[0].get("observers").is_none());
-    let (_, interventions) = get_as(&partner, &app, &format!("/api/v1/interventions?case={h}")).await;
+    let (_, interventions) =
+        get_as(&partner, &app, &format!("/api/v1/interventions?case={h}")).await;
     assert_eq!(interventions["items"], json!([]));
 
     // The public case, without the confidential defender and what names them.
@@ -345,9 +524,17 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
     assert_eq!(case["charges"].as_array().unwrap().len(), 1);
     assert!(!case.to_string().contains("Zhanargul") && !case.to_string().contains("999"));
     assert!(case["trials"][0]["hearings"][0].get("observers").is_none());
-    let (_, history) = get_as(&partner, &app, &format!("/api/v1/cases/{p}/events?limit=200")).await;
+    let (_, history) = get_as(
+        &partner,
+        &app,
+        &format!("/api/v1/cases/{p}/events?limit=200"),
+    )
+    .await;
     let text = history.to_string();
-    assert!(!text.contains("Zhanargul") && !text.contains("Threatened") && !text.contains("999"), "{text}");
+    assert!(
+        !text.contains("Zhanargul") && !text.contains("Threatened") && !text.contains("999"),
+        "{text}"
+    );
     assert!(text.contains("Arrested"));
     let (_, charges) = get_as(&partner, &app, &format!("/api/v1/cases/{p}/charges")).await;
     assert_eq!(charges["items"].as_array().unwrap().len(), 1);
@@ -355,9 +542,17 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
     // Staff see all of it.
     let (_, staff_case) = get_as(&app.client, &app, &format!("/api/v1/cases/{p}")).await;
     assert_eq!(staff_case["defenders"].as_array().unwrap().len(), 2);
-    assert_eq!(staff_case["defenders"][0]["details"], "Phone +7 700 000 00 00");
+    assert_eq!(
+        staff_case["defenders"][0]["details"],
+        "Phone +7 700 000 00 00"
+    );
     let advocate = app.client_as("advocate");
-    assert_eq!(get_as(&advocate, &app, &format!("/api/v1/cases/{h}")).await.0, StatusCode::OK);
+    assert_eq!(
+        get_as(&advocate, &app, &format!("/api/v1/cases/{h}"))
+            .await
+            .0,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -377,10 +572,23 @@ async fn refused_writes_change_nothing() {
         assert_problem(response, StatusCode::FORBIDDEN).await;
     }
     // Nobody sets what the service owns.
-    let response = app.patch(&path, Some("\"1\""), &json!({"version": 7, "created_at": "2000-01-01T00:00:00Z"})).await;
+    let response = app
+        .patch(
+            &path,
+            Some("\"1\""),
+            &json!({"version": 7, "created_at": "2000-01-01T00:00:00Z"}),
+        )
+        .await;
     crate::helpers::assert_invalid(response, &["created_at", "version"]).await;
     let now = json_body(app.get(&path).await).await;
-    assert_eq!((now["title"].as_str(), now["version"].as_i64(), now["confidential"].as_bool()), (Some("Case"), Some(1), Some(false)));
+    assert_eq!(
+        (
+            now["title"].as_str(),
+            now["version"].as_i64(),
+            now["confidential"].as_bool()
+        ),
+        (Some("Case"), Some(1), Some(false))
+    );
 }
 
 #[tokio::test]
@@ -388,8 +596,18 @@ async fn writes_and_confidential_reads_are_audited_in_an_append_only_log() {
     let app = spawn_app().await;
     let (_, hidden, _) = confidential_fixture(&app).await;
     let advocate = app.client_as("advocate");
-    assert_eq!(get_as(&advocate, &app, &format!("/api/v1/cases/{}", id(&hidden))).await.0, StatusCode::OK);
-    let forbidden = advocate.post(app.url("/api/v1/cases")).json(&json!({})).send().await.unwrap();
+    assert_eq!(
+        get_as(&advocate, &app, &format!("/api/v1/cases/{}", id(&hidden)))
+            .await
+            .0,
+        StatusCode::OK
+    );
+    let forbidden = advocate
+        .post(app.url("/api/v1/cases"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
 
     let (status, log) = get_as(&app.client, &app, "/api/v1/audit?limit=200").await;
@@ -402,12 +620,20 @@ async fn writes_and_confidential_reads_are_audited_in_an_append_only_log() {
     assert_eq!(read["actor"], "Test advocate");
     assert_eq!(read["role"], "advocate");
     assert_eq!(read["client_ip"], "127.0.0.1");
-    assert!(entries.iter().any(|e| e["action"] == "POST /api/v1/cases" && e["status"] == 403));
-    assert!(entries.iter().any(|e| e["action"] == "POST /api/v1/cases" && e["status"] == 201 && e["actor"] == "Test Admin"));
+    assert!(entries
+        .iter()
+        .any(|e| e["action"] == "POST /api/v1/cases" && e["status"] == 403));
+    assert!(entries.iter().any(|e| e["action"] == "POST /api/v1/cases"
+        && e["status"] == 201
+        && e["actor"] == "Test Admin"));
 
     let mut conn = app.db();
-    assert!(diesel::sql_query("UPDATE audit_log SET actor = 'nobody'").execute(&mut conn).is_err());
-    assert!(diesel::sql_query("DELETE FROM audit_log").execute(&mut conn).is_err());
+    assert!(diesel::sql_query("UPDATE audit_log SET actor = 'nobody'")
+        .execute(&mut conn)
+        .is_err());
+    assert!(diesel::sql_query("DELETE FROM audit_log")
+        .execute(&mut conn)
+        .is_err());
 }
 
 #[tokio::test]
@@ -419,7 +645,10 @@ async fn tokens_are_rate_limited_and_failed_logins_throttled() {
     })
     .await;
     for _ in 0..3 {
-        assert_eq!(app.get("/api/v1/countries/KZ").await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get("/api/v1/countries/KZ").await.status(),
+            StatusCode::OK
+        );
     }
     let limited = app.get("/api/v1/countries/KZ").await;
     assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -429,7 +658,15 @@ async fn tokens_are_rate_limited_and_failed_logins_throttled() {
 
     let stranger = client_for("ct_guessing");
     for _ in 0..3 {
-        assert_eq!(stranger.get(app.url("/api/v1/cases")).send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            stranger
+                .get(app.url("/api/v1/cases"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     // The address is now throttled, whatever it presents.
     let fresh = client_for(&app.token("researcher"));

@@ -32,8 +32,6 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: String,
-    /// The admin token the default client sends.
-    pub admin_token: String,
     pub client: reqwest::Client,
     pub database_url: String,
     // Dropped last: the database outlives the server's connections.
@@ -112,7 +110,6 @@ pub async fn spawn_app_with(
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
         client: client_for(&admin_token),
-        admin_token,
         database_url,
         _database: database,
     }
@@ -123,13 +120,18 @@ pub fn client_for(token: &str) -> reqwest::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}")).expect("header");
     headers.insert(reqwest::header::AUTHORIZATION, value);
-    reqwest::Client::builder().default_headers(headers).build().expect("client")
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
 }
 
 /// Issues a token straight into the database, as the `token create` command does.
 pub fn issue_token(database_url: &str, role: &str, name: &str, email: Option<&str>) -> String {
     let url = DatabaseUrl::parse(database_url).expect("database url");
-    let mut conn = ConnectionManager::new(url, 5000).establish().expect("connect");
+    let mut conn = ConnectionManager::new(url, 5000)
+        .establish()
+        .expect("connect");
     let mut body = json!({ "name": name, "role": role });
     if let Some(email) = email {
         body["subscriber"] = json!({ "name": name, "email": email });

@@ -1,12 +1,19 @@
-use crate::helpers::{assert_invalid, assert_problem, collect_pages, header, id, json_body, spawn_app, TestApp};
+use crate::helpers::{
+    assert_invalid, assert_problem, collect_pages, header, id, json_body, spawn_app, TestApp,
+};
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
 async fn events(app: &TestApp, case_id: &str, query: &str) -> Vec<Value> {
-    let response = app.get(&format!("/api/v1/cases/{case_id}/events?limit=200&{query}")).await;
+    let response = app
+        .get(&format!("/api/v1/cases/{case_id}/events?limit=200&{query}"))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
-    json_body(response).await["items"].as_array().unwrap().clone()
+    json_body(response).await["items"]
+        .as_array()
+        .unwrap()
+        .clone()
 }
 
 fn kinds(events: &[Value]) -> Vec<&str> {
@@ -41,21 +48,33 @@ async fn researchers_log_events_with_approximate_dates() {
     assert_eq!(arrest["actor"], "Test Admin");
     assert_eq!(arrest["defender_ids"], json!([id(&defender)]));
     assert!(location.ends_with(&format!("/api/v1/cases/{case_id}/events/{}", id(&arrest))));
-    let response = app.get(&format!("/api/v1/cases/{case_id}/events/{}", id(&arrest))).await;
+    let response = app
+        .get(&format!("/api/v1/cases/{case_id}/events/{}", id(&arrest)))
+        .await;
     assert_eq!(json_body(response).await, arrest);
 
     app.create(&path, json!({"kind": "un_decision", "occurred_on": "2017-08-24", "title": "Detention declared arbitrary"}))
         .await;
-    app.create(&path, json!({"kind": "note", "occurred_on": "2016", "title": "Protests across the country"}))
-        .await;
+    app.create(
+        &path,
+        json!({"kind": "note", "occurred_on": "2016", "title": "Protests across the country"}),
+    )
+    .await;
 
     // Sorted by the start of each period, then by when they were recorded; the change
     // records (recorded today) come after.
     let history = events(&app, case_id, "").await;
-    let titles: Vec<&str> = history.iter().map(|e| e["title"].as_str().unwrap()).collect();
+    let titles: Vec<&str> = history
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
     assert_eq!(
         &titles[..3],
-        ["Protests across the country", "Arrested after the land-reform protests", "Detention declared arbitrary"]
+        [
+            "Protests across the country",
+            "Arrested after the land-reform protests",
+            "Detention declared arbitrary"
+        ]
     );
     assert_eq!(history[0]["precision"], "year");
     assert_eq!(history[2]["precision"], "day");
@@ -81,7 +100,11 @@ async fn invalid_events_are_rejected_naming_every_field() {
             }),
         )
         .await;
-    assert_invalid(response, &["kind", "occurred_on", "recorded_at", "source_url", "title"]).await;
+    assert_invalid(
+        response,
+        &["kind", "occurred_on", "recorded_at", "source_url", "title"],
+    )
+    .await;
     for bad in ["2016-13", "2015-02-29", "16", "2016-4"] {
         let body = json!({"kind": "note", "occurred_on": bad, "title": "x"});
         assert_invalid(app.post(&path, &body).await, &["occurred_on"]).await;
@@ -90,9 +113,17 @@ async fn invalid_events_are_rejected_naming_every_field() {
         "kind": "note", "occurred_on": "2016", "title": "x",
         "defender_ids": [id(&stranger)], "intervention_id": "missing"
     });
-    assert_invalid(app.post(&path, &body).await, &["defender_ids[0]", "intervention_id"]).await;
+    assert_invalid(
+        app.post(&path, &body).await,
+        &["defender_ids[0]", "intervention_id"],
+    )
+    .await;
     assert_problem(
-        app.post("/api/v1/cases/missing/events", &json!({"kind": "note", "occurred_on": "2016", "title": "x"})).await,
+        app.post(
+            "/api/v1/cases/missing/events",
+            &json!({"kind": "note", "occurred_on": "2016", "title": "x"}),
+        )
+        .await,
         StatusCode::NOT_FOUND,
     )
     .await;
@@ -111,10 +142,19 @@ async fn every_change_appears_in_the_history_once_with_old_and_new_values() {
         )
         .await;
     let response = app
-        .patch(&format!("/api/v1/charges/{}", id(&charge)), Some("\"1\""), &json!({"status": "convicted"}))
+        .patch(
+            &format!("/api/v1/charges/{}", id(&charge)),
+            Some("\"1\""),
+            &json!({"status": "convicted"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let trial = app.create(&format!("/api/v1/cases/{case_id}/trials"), json!({"court": "Atyrau City Court"})).await;
+    let trial = app
+        .create(
+            &format!("/api/v1/cases/{case_id}/trials"),
+            json!({"court": "Atyrau City Court"}),
+        )
+        .await;
     let hearing = app
         .create(
             &format!("/api/v1/trials/{}/hearings", id(&trial)),
@@ -122,11 +162,17 @@ async fn every_change_appears_in_the_history_once_with_old_and_new_values() {
         )
         .await;
     assert_eq!(
-        app.delete(&format!("/api/v1/hearings/{}", id(&hearing)), Some("\"1\"")).await.status(),
+        app.delete(&format!("/api/v1/hearings/{}", id(&hearing)), Some("\"1\""))
+            .await
+            .status(),
         StatusCode::NO_CONTENT
     );
     let response = app
-        .patch(&format!("/api/v1/cases/{case_id}"), Some("\"1\""), &json!({"status": "closed", "closed_reason": "released"}))
+        .patch(
+            &format!("/api/v1/cases/{case_id}"),
+            Some("\"1\""),
+            &json!({"status": "closed", "closed_reason": "released"}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
 
@@ -145,12 +191,21 @@ async fn every_change_appears_in_the_history_once_with_old_and_new_values() {
         ]
     );
     let status_change = &history[3];
-    assert_eq!(status_change["changes"], json!({"status": {"old": "pending", "new": "convicted"}}));
+    assert_eq!(
+        status_change["changes"],
+        json!({"status": {"old": "pending", "new": "convicted"}})
+    );
     assert_eq!(status_change["record_id"], charge["id"]);
-    assert_eq!(history[5]["title"], "Hearing scheduled for 2016-10-12 10:00 (Asia/Atyrau) at Atyrau City Court");
+    assert_eq!(
+        history[5]["title"],
+        "Hearing scheduled for 2016-10-12 10:00 (Asia/Atyrau) at Atyrau City Court"
+    );
     // The deleted hearing stays in the history with its last values.
     let deleted = &history[6];
-    assert_eq!(deleted["changes"]["scheduled_at"]["old"], "2016-10-12T10:00:00+05:00");
+    assert_eq!(
+        deleted["changes"]["scheduled_at"]["old"],
+        "2016-10-12T10:00:00+05:00"
+    );
     assert_eq!(deleted["changes"]["scheduled_at"]["new"], Value::Null);
     assert_eq!(history[7]["title"], "Case closed (released)");
     assert_eq!(
@@ -176,7 +231,9 @@ async fn a_failure_after_the_record_is_written_leaves_neither_record_nor_event()
         &["CREATE TRIGGER refuse_event BEFORE INSERT ON events WHEN NEW.kind = 'charge_brought' BEGIN SELECT RAISE(ABORT, 'forced failure'); END"]
     };
     for statement in ddl {
-        diesel::sql_query(*statement).execute(&mut conn).expect("install the failing trigger");
+        diesel::sql_query(*statement)
+            .execute(&mut conn)
+            .expect("install the failing trigger");
     }
 
     let response = app
@@ -186,9 +243,16 @@ async fn a_failure_after_the_record_is_written_leaves_neither_record_nor_event()
         )
         .await;
     assert_problem(response, StatusCode::INTERNAL_SERVER_ERROR).await;
-    assert_eq!(app.count("charges"), 0, "the charge was rolled back with its event");
+    assert_eq!(
+        app.count("charges"),
+        0,
+        "the charge was rolled back with its event"
+    );
     assert_eq!(app.count("events"), events_before);
-    assert_eq!(app.etag(&format!("/api/v1/cases/{}", id(&case))).await, "\"1\"");
+    assert_eq!(
+        app.etag(&format!("/api/v1/cases/{}", id(&case))).await,
+        "\"1\""
+    );
 }
 
 #[tokio::test]
@@ -197,24 +261,64 @@ async fn the_history_is_filtered_ordered_and_paged() {
     let case = app.create_case("History").await;
     let case_id = id(&case);
     let path = format!("/api/v1/cases/{case_id}/events");
-    for (kind, on) in [("arrest", "2016-05-17"), ("detention", "2016-06"), ("release", "2017"), ("note", "2016-05-01")] {
-        app.create(&path, json!({"kind": kind, "occurred_on": on, "title": format!("{kind} {on}")})).await;
+    for (kind, on) in [
+        ("arrest", "2016-05-17"),
+        ("detention", "2016-06"),
+        ("release", "2017"),
+        ("note", "2016-05-01"),
+    ] {
+        app.create(
+            &path,
+            json!({"kind": kind, "occurred_on": on, "title": format!("{kind} {on}")}),
+        )
+        .await;
     }
-    assert_eq!(kinds(&events(&app, case_id, "kind=arrest,release").await), ["arrest", "release"]);
-    assert_eq!(kinds(&events(&app, case_id, "since=2016-06&until=2016").await), ["detention"]);
-    assert_eq!(kinds(&events(&app, case_id, "since=2016-05&until=2016-05").await), ["note", "arrest"]);
+    assert_eq!(
+        kinds(&events(&app, case_id, "kind=arrest,release").await),
+        ["arrest", "release"]
+    );
+    assert_eq!(
+        kinds(&events(&app, case_id, "since=2016-06&until=2016").await),
+        ["detention"]
+    );
+    assert_eq!(
+        kinds(&events(&app, case_id, "since=2016-05&until=2016-05").await),
+        ["note", "arrest"]
+    );
     let newest = events(&app, case_id, "order=desc").await;
-    assert_eq!(newest[0]["kind"], "case_opened", "recorded today, so newest");
-    assert_eq!(kinds(&newest[1..]), ["release", "detention", "arrest", "note"]);
+    assert_eq!(
+        newest[0]["kind"], "case_opened",
+        "recorded today, so newest"
+    );
+    assert_eq!(
+        kinds(&newest[1..]),
+        ["release", "detention", "arrest", "note"]
+    );
 
     let ascending = collect_pages(&app, &path, 2).await;
     let descending = collect_pages(&app, &format!("{path}?order=desc"), 2).await;
     assert_eq!(ascending.len(), 5);
-    assert_eq!(ascending.iter().rev().cloned().collect::<Vec<_>>(), descending);
+    assert_eq!(
+        ascending.iter().rev().cloned().collect::<Vec<_>>(),
+        descending
+    );
 
-    assert_invalid(app.get(&format!("{path}?order=up&since=May&until=2016-02-30")).await, &["order", "since", "until"]).await;
-    assert_invalid(app.get(&format!("{path}?since=2017&until=2016")).await, &["until"]).await;
-    assert_problem(app.get("/api/v1/cases/missing/events").await, StatusCode::NOT_FOUND).await;
+    assert_invalid(
+        app.get(&format!("{path}?order=up&since=May&until=2016-02-30"))
+            .await,
+        &["order", "since", "until"],
+    )
+    .await;
+    assert_invalid(
+        app.get(&format!("{path}?since=2017&until=2016")).await,
+        &["until"],
+    )
+    .await;
+    assert_problem(
+        app.get("/api/v1/cases/missing/events").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -231,12 +335,27 @@ async fn a_defenders_history_spans_all_their_cases() {
         )
         .await;
     }
-    let response = app.get(&format!("/api/v1/defenders/{}/events?kind=harassment", id(&defender))).await;
+    let response = app
+        .get(&format!(
+            "/api/v1/defenders/{}/events?kind=harassment",
+            id(&defender)
+        ))
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
-    let items = json_body(response).await["items"].as_array().unwrap().clone();
-    let cases: Vec<&str> = items.iter().map(|e| e["case_id"].as_str().unwrap()).collect();
+    let items = json_body(response).await["items"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let cases: Vec<&str> = items
+        .iter()
+        .map(|e| e["case_id"].as_str().unwrap())
+        .collect();
     assert_eq!(cases, [id(&first), id(&second)]);
-    assert_problem(app.get("/api/v1/defenders/missing/events").await, StatusCode::NOT_FOUND).await;
+    assert_problem(
+        app.get("/api/v1/defenders/missing/events").await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -264,20 +383,49 @@ async fn search_finds_cases_by_names_spellings_charges_and_event_texts() {
             let response = app.get(&format!("/api/v1/cases?q={q}")).await;
             assert_eq!(response.status(), StatusCode::OK, "q={q}");
             let page = json_body(response).await;
-            page["items"].as_array().unwrap().iter().map(|c| id(c).to_string()).collect::<Vec<_>>()
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| id(c).to_string())
+                .collect::<Vec<_>>()
         }
     };
-    for q in ["Bokayev", "Bokaev", "BOKAEV", "%D0%91%D0%BE%D0%BA%D0%B0%D0%B5%D0%B2", "maks%20bok", "discord", "174"] {
+    for q in [
+        "Bokayev",
+        "Bokaev",
+        "BOKAEV",
+        "%D0%91%D0%BE%D0%BA%D0%B0%D0%B5%D0%B2",
+        "maks%20bok",
+        "discord",
+        "174",
+    ] {
         assert_eq!(found(q).await, vec![id(&case).to_string()], "q={q}");
     }
-    for q in ["Guzyal", "G%C3%BCzyal", "Baidalinova", "newsroom", "police%20raid%20newsroom"] {
-        let expected: Vec<String> = if q.contains("raid") { vec![] } else { vec![id(&other).to_string()] };
+    for q in [
+        "Guzyal",
+        "G%C3%BCzyal",
+        "Baidalinova",
+        "newsroom",
+        "police%20raid%20newsroom",
+    ] {
+        let expected: Vec<String> = if q.contains("raid") {
+            vec![]
+        } else {
+            vec![id(&other).to_string()]
+        };
         assert_eq!(found(q).await, expected, "q={q}");
     }
     // A new spelling of a defender is searchable at once.
-    let etag = app.etag(&format!("/api/v1/defenders/{}", id(&defender))).await;
+    let etag = app
+        .etag(&format!("/api/v1/defenders/{}", id(&defender)))
+        .await;
     let response = app
-        .patch(&format!("/api/v1/defenders/{}", id(&defender)), Some(&etag), &json!({"other_names": ["Max Bokaieff"]}))
+        .patch(
+            &format!("/api/v1/defenders/{}", id(&defender)),
+            Some(&etag),
+            &json!({"other_names": ["Max Bokaieff"]}),
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(found("bokaieff").await, vec![id(&case).to_string()]);
@@ -299,9 +447,94 @@ async fn search_results_are_ranked_and_paged() {
         .await;
     let pages = collect_pages(&app, "/api/v1/cases?q=land%20reform", 2).await;
     assert_eq!(pages.len(), 5);
-    assert_eq!(pages[0], id(&strong), "the case that says it most ranks first");
+    assert_eq!(
+        pages[0],
+        id(&strong),
+        "the case that says it most ranks first"
+    );
     let mut sorted = pages.clone();
     sorted.sort();
     sorted.dedup();
     assert_eq!(sorted.len(), 5, "no case twice");
+}
+
+#[tokio::test]
+async fn the_hearing_calendar_is_an_icalendar_feed_in_the_courts_time_zones() {
+    let app = spawn_app().await;
+    let case = app.create_case("Trial of Maks Bokayev").await;
+    let trial = app
+        .create(
+            &format!("/api/v1/cases/{}/trials", id(&case)),
+            json!({"court": "Almaty City Court", "city": "Almaty"}),
+        )
+        .await;
+    for (at, zone, status) in [
+        ("2016-10-12T10:00:00+06:00", "Asia/Almaty", "held"),
+        ("2016-10-19T09:30:00+06:00", "Asia/Almaty", "cancelled"),
+    ] {
+        app.create(
+            &format!("/api/v1/trials/{}/hearings", id(&trial)),
+            json!({"scheduled_at": at, "time_zone": zone, "status": status}),
+        )
+        .await;
+    }
+    let secret_case = app
+        .create(
+            "/api/v1/cases",
+            json!({"title": "Hidden case", "country": "KZ", "confidential": true}),
+        )
+        .await;
+    let secret_trial = app
+        .create(
+            &format!("/api/v1/cases/{}/trials", id(&secret_case)),
+            json!({"court": "Closed"}),
+        )
+        .await;
+    app.create(
+        &format!("/api/v1/trials/{}/hearings", id(&secret_trial)),
+        json!({"scheduled_at": "2016-10-13T10:00:00+05:00", "time_zone": "Asia/Atyrau"}),
+    )
+    .await;
+
+    let response = app.get("/api/v1/hearings.ics?from=2016-01-01").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(header(&response, "content-type").starts_with("text/calendar"));
+    let feed = response.text().await.unwrap();
+    assert!(feed.starts_with("BEGIN:VCALENDAR"), "{feed}");
+    assert_eq!(feed.matches("BEGIN:VEVENT").count(), 3);
+    assert!(
+        feed.contains("DTSTART;TZID=Asia/Almaty:20161012T100000"),
+        "{feed}"
+    );
+    assert!(feed.contains("DTSTART;TZID=Asia/Almaty:20161019T093000"));
+    assert!(feed.contains("STATUS:CANCELLED"));
+    assert!(feed.contains("SUMMARY:Hearing: Trial of Maks Bokayev"));
+    assert!(
+        feed.contains("LOCATION:Almaty City Court\\, Almaty"),
+        "{feed}"
+    );
+
+    // A calendar application subscribes with the token as a Basic password; a partner's
+    // feed leaves out the confidential case.
+    let partner = app.token("partner");
+    let response = reqwest::Client::new()
+        .get(app.url("/api/v1/hearings.ics?from=2016-01-01"))
+        .basic_auth("calendar", Some(&partner))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let feed = response.text().await.unwrap();
+    assert_eq!(feed.matches("BEGIN:VEVENT").count(), 2);
+    assert!(!feed.contains("Hidden case") && !feed.contains("Asia/Atyrau"));
+
+    // By default the feed starts 30 days ago.
+    let recent = app.get("/api/v1/hearings.ics").await.text().await.unwrap();
+    assert_eq!(recent.matches("BEGIN:VEVENT").count(), 0);
+    assert_invalid(
+        app.get("/api/v1/hearings.ics?from=someday&format=xml")
+            .await,
+        &["format", "from"],
+    )
+    .await;
 }
