@@ -7,7 +7,7 @@
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult};
 use crate::http::parse_body;
-use crate::{cases, charges, defenders, hearings, interventions, sentences, trials};
+use crate::{cases, charges, defenders, events, hearings, interventions, sentences, trials};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use validator::Validate;
@@ -226,6 +226,51 @@ fn load_all(conn: &mut DbConnection, actor: &str) -> ApiResult<String> {
     )?;
     for i in [&opening, &report, &un] {
         interventions::store::link_case(conn, actor, i, &main)?;
+    }
+
+    // What happened, as researchers log it, with dates as precise as they are known.
+    let both = [bokayev.id.clone(), ayan.id.clone()];
+    let story = [
+        (
+            "arrest",
+            "2016-05",
+            "Maks Bokayev and Talgat Ayan detained after the peaceful land-reform protests",
+            None,
+        ),
+        (
+            "note",
+            "2016-10-12",
+            "Their trial opens at Atyrau City Court No. 2",
+            Some(&opening.id),
+        ),
+        (
+            "note",
+            "2016-10-20",
+            "Observers report procedural violations in the first four hearings",
+            Some(&report.id),
+        ),
+        (
+            "prosecution_demand",
+            "2016-11",
+            "The prosecution seeks eight-year prison terms for both",
+            Some(&briefing.id),
+        ),
+        (
+            "un_decision",
+            "2017-08-24",
+            "A UN body declares their detention arbitrary",
+            Some(&un.id),
+        ),
+    ];
+    for (kind, on, title, source) in story {
+        let body = input::<events::LogEvent>(json!({
+            "kind": kind,
+            "occurred_on": on,
+            "title": title,
+            "intervention_id": source,
+            "defender_ids": both,
+        }))?;
+        events::store::log(conn, &main.id, actor, body)?;
     }
     for id in &case_ids {
         let c = cases::store::get(conn, id)?;

@@ -59,6 +59,43 @@ async fn the_demo_loads_the_kazakhstan_case_once() {
     assert_eq!(app.count("cases WHERE country = 'KZ'"), 6);
     assert_eq!(app.count("interventions WHERE follows_id IS NOT NULL"), 2);
 
+    // The history reads as the story of the case, in the order things happened.
+    let history = json_body(
+        app.get(&format!("/api/v1/cases/{}/events?limit=200", id(&found[0])))
+            .await,
+    )
+    .await;
+    let logged: Vec<(&str, &str)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["record_type"].is_null())
+        .map(|e| {
+            (
+                e["occurred_on"].as_str().unwrap(),
+                e["kind"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        logged,
+        [
+            ("2016-05", "arrest"),
+            ("2016-10-12", "note"),
+            ("2016-10-20", "note"),
+            ("2016-11", "prosecution_demand"),
+            ("2017-08-24", "un_decision")
+        ]
+    );
+    let titles = history.to_string();
+    for line in [
+        "Maks Bokayev charged",
+        "Hearing scheduled for 2016-10-12 10:00 (Asia/Atyrau)",
+        "covers the case",
+    ] {
+        assert!(titles.contains(line), "{line}");
+    }
+
     let again = run_demo(&app.database_url);
     assert!(again.contains("already loaded"), "{again}");
     assert_eq!(app.count("cases"), 6);
