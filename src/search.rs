@@ -84,6 +84,7 @@ struct Hit {
 pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
     let Some((title, summary, subjects, country, confidential)) = cases::table
         .find(case_id)
+        .filter(cases::deleted_at.is_null())
         .select((
             cases::title,
             cases::summary,
@@ -94,6 +95,13 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
         .first::<(String, Option<String>, String, String, bool)>(conn)
         .optional()?
     else {
+        // A deleted case is found by no search.
+        diesel::sql_query(match conn {
+            DbConnection::Sqlite(_) => "DELETE FROM case_search WHERE case_id = ?",
+            DbConnection::Pg(_) => "DELETE FROM case_search WHERE case_id = $1",
+        })
+        .bind::<Text, _>(case_id)
+        .execute(conn)?;
         return Ok(());
     };
     // (text, seen by partners)
@@ -267,7 +275,8 @@ pub fn index_missing(conn: &mut DbConnection) -> ApiResult<usize> {
         id: String,
     }
     let missing: Vec<Missing> = diesel::sql_query(
-        "SELECT id FROM cases WHERE NOT EXISTS (SELECT 1 FROM case_search s WHERE s.case_id = cases.id)",
+        "SELECT id FROM cases WHERE deleted_at IS NULL \
+         AND NOT EXISTS (SELECT 1 FROM case_search s WHERE s.case_id = cases.id)",
     )
     .load(conn)?;
     for case in &missing {

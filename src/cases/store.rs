@@ -80,7 +80,21 @@ pub fn search(
     after: Option<(f64, String)>,
     limit: usize,
 ) -> ApiResult<Vec<(Case, f64)>> {
-    let hits = crate::search::matching_cases(conn, q, filter.visibility, SEARCH_CAP)?;
+    let mut hits = crate::search::matching_cases(conn, q, filter.visibility, SEARCH_CAP)?;
+    // Hits come in (rank, id) order, the order of the pages.
+    if let Some((rank, id)) = &after {
+        hits.retain(|(case_id, r)| r.total_cmp(rank).then_with(|| case_id.cmp(id)).is_gt());
+    }
+    // With no other filter every hit is a result (deleted cases have no search document,
+    // confidential ones none that partners search), so only the page needs loading.
+    let unfiltered = filter.country.is_none()
+        && filter.status.is_none()
+        && filter.subject.is_none()
+        && filter.defender.is_none()
+        && filter.updated_since.is_none();
+    if unfiltered {
+        hits.truncate(limit);
+    }
     let ranks: std::collections::HashMap<String, f64> = hits.iter().cloned().collect();
     let mut found: Vec<(Case, f64)> = Vec::new();
     for chunk in hits.chunks(500) {
@@ -95,9 +109,6 @@ pub fn search(
         }));
     }
     found.sort_by(|a, b| a.1.total_cmp(&b.1).then_with(|| a.0.id.cmp(&b.0.id)));
-    if let Some((rank, id)) = after {
-        found.retain(|(case, r)| r.total_cmp(&rank).then_with(|| case.id.cmp(&id)).is_gt());
-    }
     found.truncate(limit);
     Ok(found)
 }

@@ -282,6 +282,11 @@ async fn a_deleted_case_disappears_but_its_history_says_who_deleted_it() {
         json!([])
     );
     assert_eq!(
+        json_body(app.get("/api/v1/cases?q=mistake").await).await["items"],
+        json!([]),
+        "nor found by search"
+    );
+    assert_eq!(
         app.count(&format!(
             "events WHERE case_id = '{}' AND kind = 'case_deleted' AND actor = 'Test Admin'",
             id(&case)
