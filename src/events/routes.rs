@@ -1,6 +1,6 @@
 use super::store::{self, EventFilter, EventKey, Order, Scope};
 use super::LogEvent;
-use crate::auth::Visibility;
+use crate::auth::{redact, Visibility};
 use crate::db::Db;
 use crate::error::{invalid, ApiResult};
 use crate::http::{Actor, ApiJson, ApiQuery, HttpSettings, Page, PageRequest, Problems};
@@ -133,13 +133,15 @@ async fn history(
             store::page(conn, &scope, &filter, order, after, fetch)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| {
+    let page = Page::from_rows(rows, &page, |e| {
         vec![
             e.occurred_start.format("%Y-%m-%d").to_string(),
             e.recorded_at.format(RECORDED_FORMAT).to_string(),
             e.id.clone(),
         ]
-    })))
+    });
+    // Change records carry old and new values, staff-only fields among them.
+    Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }
 
 /// The case's history: logged events and change records, oldest first by default.
@@ -185,7 +187,7 @@ pub async fn get(
             Ok(event)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(event))
+    Ok(HttpResponse::Ok().json(redact(vis, &event)))
 }
 
 /// Logs something that happened in the case. Events are never edited: a correction

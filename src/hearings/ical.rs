@@ -16,14 +16,20 @@ pub fn feed(entries: &[CalendarEntry], base_url: &str) -> String {
             Some(city) => format!("{}, {city}", entry.court),
             None => entry.court.clone(),
         };
+        let names: Vec<&str> = entry.defenders.iter().map(|d| d.name.as_str()).collect();
+        let defenders = if names.is_empty() {
+            String::new()
+        } else {
+            format!(" Defenders: {}.", names.join(", "))
+        };
         let mut event = Event::new();
         event
             .uid(&format!("hearing-{}@case-tracker", hearing.id))
             .summary(&format!("Hearing: {}", entry.case_title))
             .location(&place)
             .description(&format!(
-                "{} hearing ({}), {}. Case: {base_url}/api/v1/cases/{}",
-                hearing.status, entry.country, place, hearing.case_id
+                "{} hearing ({}), {}.{} Case: {base_url}/api/v1/cases/{}",
+                hearing.status, entry.country, place, defenders, hearing.case_id
             ))
             .url(&format!("{base_url}/api/v1/cases/{}", hearing.case_id))
             .starts(CalendarDateTime::WithTimezone {

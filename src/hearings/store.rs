@@ -2,7 +2,7 @@ use super::{Hearing, HearingView, NewHearing};
 use crate::db::DbConnection;
 use crate::error::{invalid, not_found, ApiError, ApiResult};
 use crate::events::{diff, store::record, ChangeRecord};
-use crate::schema::{cases, hearings::dsl as h, trials};
+use crate::schema::{case_defenders, cases, defenders, hearings::dsl as h, trials};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -201,8 +201,17 @@ pub struct CalendarEntry {
     pub city: Option<String>,
     pub case_title: String,
     pub country: String,
+    /// The defenders of the case, to know whom the trial is about.
+    pub defenders: Vec<CalendarDefender>,
     #[serde(skip)]
     pub at_utc: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CalendarDefender {
+    pub id: String,
+    pub name: String,
+    pub role_in_case: String,
 }
 
 /// Hearings across cases in time order, keyset on (scheduled_at, id).
@@ -247,17 +256,47 @@ pub fn calendar(
         .order((h::scheduled_at, h::id))
         .limit(limit)
         .load(conn)?;
+    // The defenders of the cases on this page, in one query.
+    let mut case_ids: Vec<String> = rows.iter().map(|r| r.0.case_id.clone()).collect();
+    case_ids.sort();
+    case_ids.dedup();
+    let mut linked = case_defenders::table
+        .inner_join(defenders::table)
+        .filter(case_defenders::case_id.eq_any(case_ids))
+        .into_boxed();
+    if filter.visibility.is_public() {
+        linked = linked.filter(defenders::confidential.eq(false));
+    }
+    let linked: Vec<(String, String, String, String)> = linked
+        .order((case_defenders::case_id, defenders::id))
+        .select((
+            case_defenders::case_id,
+            defenders::id,
+            defenders::name,
+            case_defenders::role,
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(
-            |(hearing, court, city, case_title, country)| CalendarEntry {
+        .map(|(hearing, court, city, case_title, country)| {
+            let defenders = linked
+                .iter()
+                .filter(|l| l.0 == hearing.case_id)
+                .map(|(_, id, name, role)| CalendarDefender {
+                    id: id.clone(),
+                    name: name.clone(),
+                    role_in_case: role.clone(),
+                })
+                .collect();
+            CalendarEntry {
                 at_utc: hearing.scheduled_at,
                 hearing: HearingView::from(hearing),
                 court,
                 city,
                 case_title,
                 country,
-            },
-        )
+                defenders,
+            }
+        })
         .collect())
 }

@@ -512,6 +512,20 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["case_id"], public["id"]);
     assert!(items[0].get("observers").is_none());
+    assert_eq!(items[0]["defenders"][0]["name"], "Maks Bokayev");
+    assert_eq!(
+        items[0]["defenders"].as_array().unwrap().len(),
+        1,
+        "not the confidential one"
+    );
+    let (_, staff_calendar) = get_as(&app.client, &app, "/api/v1/hearings").await;
+    assert_eq!(
+        staff_calendar["items"][0]["defenders"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     let (_, interventions) =
         get_as(&partner, &app, &format!("/api/v1/interventions?case={h}")).await;
     assert_eq!(interventions["items"], json!([]));
@@ -522,7 +536,7 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
     assert_eq!(case["defenders"].as_array().unwrap().len(), 1);
     assert!(case["defenders"][0].get("details").is_none());
     assert_eq!(case["charges"].as_array().unwrap().len(), 1);
-    assert!(!case.to_string().contains("Zhanargul") && !case.to_string().contains("999"));
+    assert!(!case.to_string().contains("Zhanargul") && !case.to_string().contains("art. 999"));
     assert!(case["trials"][0]["hearings"][0].get("observers").is_none());
     let (_, history) = get_as(
         &partner,
@@ -532,7 +546,10 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
     .await;
     let text = history.to_string();
     assert!(
-        !text.contains("Zhanargul") && !text.contains("Threatened") && !text.contains("999"),
+        !text.contains("Zhanargul")
+            && !text.contains("Threatened")
+            && !text.contains("art. 999")
+            && !text.contains("withheld"),
         "{text}"
     );
     assert!(text.contains("Arrested"));

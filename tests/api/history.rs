@@ -461,7 +461,7 @@ async fn search_results_are_ranked_and_paged() {
 #[tokio::test]
 async fn the_hearing_calendar_is_an_icalendar_feed_in_the_courts_time_zones() {
     let app = spawn_app().await;
-    let case = app.create_case("Trial of Maks Bokayev").await;
+    let (case, _) = app.case_with_defender().await;
     let trial = app
         .create(
             &format!("/api/v1/cases/{}/trials", id(&case)),
@@ -509,6 +509,12 @@ async fn the_hearing_calendar_is_an_icalendar_feed_in_the_courts_time_zones() {
     assert!(feed.contains("DTSTART;TZID=Asia/Almaty:20161019T093000"));
     assert!(feed.contains("STATUS:CANCELLED"));
     assert!(feed.contains("SUMMARY:Hearing: Trial of Maks Bokayev"));
+    // Long lines are folded (RFC 5545, 3.1).
+    assert!(
+        feed.replace("\r\n ", "")
+            .contains("Defenders: Maks Bokayev."),
+        "{feed}"
+    );
     assert!(
         feed.contains("LOCATION:Almaty City Court\\, Almaty"),
         "{feed}"
