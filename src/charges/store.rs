@@ -41,19 +41,13 @@ pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Charge> {
         .ok_or_else(|| not_found("charge"))
 }
 
-fn defender_name(conn: &mut DbConnection, defender_id: &str) -> ApiResult<String> {
-    Ok(crate::defenders::store::find(conn, defender_id)?
-        .map(|d| d.name)
-        .unwrap_or_else(|| "unknown defender".into()))
-}
-
 pub fn insert(conn: &mut DbConnection, actor: &str, new: NewCharge) -> ApiResult<Charge> {
     crate::cases::store::require_linked(conn, &new.case_id, &new.defender_id, "defender_id")?;
     diesel::insert_into(ch::charges)
         .values(&new)
         .execute(conn)?;
     let charge = get(conn, &new.id)?;
-    let name = defender_name(conn, &charge.defender_id)?;
+    let name = crate::defenders::store::name_of(conn, &charge.defender_id)?;
     record(
         conn,
         actor,
@@ -92,7 +86,7 @@ pub fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    let name = defender_name(conn, &next.defender_id)?;
+    let name = crate::defenders::store::name_of(conn, &next.defender_id)?;
     let (kind, title) = if current.status != next.status {
         (
             "charge_status_changed",
@@ -134,7 +128,7 @@ pub fn delete(conn: &mut DbConnection, actor: &str, charge: &Charge) -> ApiResul
             "the charge was changed meanwhile".into(),
         ));
     }
-    let name = defender_name(conn, &charge.defender_id)?;
+    let name = crate::defenders::store::name_of(conn, &charge.defender_id)?;
     record(
         conn,
         actor,

@@ -72,6 +72,13 @@ pub fn hidden_alongside(conn: &mut DbConnection, defender_id: &str) -> ApiResult
         .load(conn)?)
 }
 
+/// A defender's name, for the titles of change records.
+pub fn name_of(conn: &mut DbConnection, id: &str) -> ApiResult<String> {
+    Ok(find(conn, id)?
+        .map(|d| d.name)
+        .unwrap_or_else(|| "unknown defender".into()))
+}
+
 pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Defender> {
     find(conn, id)?.ok_or_else(|| not_found("defender"))
 }

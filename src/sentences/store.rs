@@ -41,19 +41,13 @@ pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Sentence> {
         .ok_or_else(|| not_found("sentence"))
 }
 
-fn defender_name(conn: &mut DbConnection, defender_id: &str) -> ApiResult<String> {
-    Ok(crate::defenders::store::find(conn, defender_id)?
-        .map(|d| d.name)
-        .unwrap_or_else(|| "unknown defender".into()))
-}
-
 pub fn insert(conn: &mut DbConnection, actor: &str, new: NewSentence) -> ApiResult<Sentence> {
     crate::cases::store::require_linked(conn, &new.case_id, &new.defender_id, "defender_id")?;
     diesel::insert_into(ch::sentences)
         .values(&new)
         .execute(conn)?;
     let sentence = get(conn, &new.id)?;
-    let name = defender_name(conn, &sentence.defender_id)?;
+    let name = crate::defenders::store::name_of(conn, &sentence.defender_id)?;
     let on = sentence
         .handed_down_on
         .map(|d| format!(" on {d}"))
@@ -96,7 +90,7 @@ pub fn update(
     if changes.is_empty() {
         return Ok(());
     }
-    let name = defender_name(conn, &next.defender_id)?;
+    let name = crate::defenders::store::name_of(conn, &next.defender_id)?;
     let (kind, title) = if current.status != next.status {
         (
             "sentence_status_changed",
@@ -139,7 +133,7 @@ pub fn delete(conn: &mut DbConnection, actor: &str, sentence: &Sentence) -> ApiR
             "the sentence was changed meanwhile".into(),
         ));
     }
-    let name = defender_name(conn, &sentence.defender_id)?;
+    let name = crate::defenders::store::name_of(conn, &sentence.defender_id)?;
     record(
         conn,
         actor,
