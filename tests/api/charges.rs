@@ -1,52 +1,9 @@
+use crate::helpers::change_records;
 use crate::helpers::{
     assert_invalid, assert_problem, collect_pages, header, id, json_body, spawn_app, TestApp,
 };
-use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// One change record as stored in the `events` table.
-#[derive(Debug, QueryableByName)]
-pub struct ChangeRow {
-    #[diesel(sql_type = Text)]
-    pub case_id: String,
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub record_type: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub changes: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub actor: String,
-    #[diesel(sql_type = Text)]
-    pub defender_ids: String,
-}
-
-impl ChangeRow {
-    /// The `changes` column parsed: field -> {"old": .., "new": ..}.
-    pub fn changes(&self) -> Value {
-        let text = self
-            .changes
-            .as_deref()
-            .expect("a change record has changes");
-        serde_json::from_str(text).expect("changes are JSON")
-    }
-}
-
-/// The change records of one record (a charge, a sentence), oldest first.
-pub fn change_records(app: &TestApp, record_id: &str) -> Vec<ChangeRow> {
-    assert!(record_id.chars().all(|c| c.is_ascii_alphanumeric()));
-    let mut conn = app.db();
-    diesel::sql_query(format!(
-        "SELECT case_id, kind, title, record_type, changes, actor, defender_ids \
-         FROM events WHERE record_id = '{record_id}' ORDER BY recorded_at, id"
-    ))
-    .load::<ChangeRow>(&mut conn)
-    .expect("change records")
-}
 
 fn charges_of(case: &Value) -> String {
     format!("/api/v1/cases/{}/charges", id(case))

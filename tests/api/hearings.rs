@@ -1,7 +1,8 @@
 use crate::helpers::{
     assert_invalid, assert_problem, collect_pages, header, id, json_body, spawn_app, TestApp,
 };
-use crate::trials::{change_kinds, change_records, create_trial};
+use crate::helpers::{change_kinds, change_records};
+use crate::trials::create_trial;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

@@ -5,7 +5,7 @@ use case_tracker::configuration::{get_configuration, LogSettings};
 use case_tracker::db::{ConnectionManager, DatabaseUrl, DbConnection};
 use case_tracker::startup::Application;
 use diesel::prelude::*;
-use diesel::sql_types::BigInt;
+use diesel::sql_types::{BigInt, Nullable, Text};
 use reqwest::{Response, StatusCode};
 use serde_json::{json, Value};
 use std::sync::Once;
@@ -337,4 +337,57 @@ pub async fn collect_pages_by(app: &TestApp, path: &str, limit: usize, key: &str
         }
     }
     ids
+}
+
+/// One change record as the write left it in the `events` table.
+#[derive(Debug, QueryableByName)]
+pub struct ChangeRow {
+    #[diesel(sql_type = Text)]
+    pub case_id: String,
+    #[diesel(sql_type = Text)]
+    pub kind: String,
+    #[diesel(sql_type = Text)]
+    pub title: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub record_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub record_id: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub changes: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub actor: String,
+    #[diesel(sql_type = Text)]
+    pub defender_ids: String,
+}
+
+impl ChangeRow {
+    /// The `changes` column parsed: field -> {"old": .., "new": ..} (null when none).
+    pub fn changes(&self) -> Value {
+        serde_json::from_str(self.changes.as_deref().unwrap_or("null")).expect("changes are JSON")
+    }
+}
+
+/// The change records matching an SQL condition on `events`, oldest first.
+pub fn change_records_where(app: &TestApp, condition: &str) -> Vec<ChangeRow> {
+    let mut conn = app.db();
+    diesel::sql_query(format!(
+        "SELECT case_id, kind, title, record_type, record_id, changes, actor, defender_ids \
+         FROM events WHERE {condition} ORDER BY recorded_at, id"
+    ))
+    .load::<ChangeRow>(&mut conn)
+    .expect("change records")
+}
+
+/// The change records about one record (a charge, a hearing, ...), oldest first.
+pub fn change_records(app: &TestApp, record_id: &str) -> Vec<ChangeRow> {
+    assert!(record_id.chars().all(|c| c.is_ascii_alphanumeric()));
+    change_records_where(app, &format!("record_id = '{record_id}'"))
+}
+
+/// The kinds of the change records about one record, oldest first.
+pub fn change_kinds(app: &TestApp, record_id: &str) -> Vec<String> {
+    change_records(app, record_id)
+        .into_iter()
+        .map(|r| r.kind)
+        .collect()
 }

@@ -3,6 +3,7 @@
 use crate::helpers::{
     assert_invalid, assert_problem, collect_pages, header, id, json_body, spawn_app, TestApp,
 };
+use crate::helpers::{change_records_where, ChangeRow};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -1160,30 +1161,12 @@ async fn deleting_with_a_stale_etag_after_an_update_is_refused() {
     assert_eq!(app.count("interventions"), 0);
 }
 
-#[derive(diesel::QueryableByName, Debug)]
-struct ChangeRow {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    kind: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    record_type: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    record_id: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    title: String,
-    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Text>)]
-    changes: Option<String>,
-}
-
 /// The intervention change records on a case's timeline, oldest first.
 fn intervention_events(app: &TestApp, case_id: &str) -> Vec<ChangeRow> {
-    use diesel::RunQueryDsl;
-    let mut conn = app.db();
-    diesel::sql_query(format!(
-        "SELECT kind, record_type, record_id, title, changes FROM events \
-         WHERE case_id = '{case_id}' AND kind LIKE 'intervention%' ORDER BY recorded_at, id"
-    ))
-    .load::<ChangeRow>(&mut conn)
-    .expect("events query")
+    change_records_where(
+        app,
+        &format!("case_id = '{case_id}' AND kind LIKE 'intervention%'"),
+    )
 }
 
 #[tokio::test]
@@ -1215,7 +1198,7 @@ async fn linking_a_case_is_idempotent_recorded_and_embedded_in_the_case() {
         "{}",
         event.title
     );
-    let changes: Value = serde_json::from_str(event.changes.as_deref().unwrap()).unwrap();
+    let changes: Value = event.changes();
     assert_eq!(
         changes["intervention_id"],
         json!({"old": null, "new": id(&appeal)})
@@ -1273,7 +1256,7 @@ async fn linking_a_case_is_idempotent_recorded_and_embedded_in_the_case() {
     );
     let unlinked = &events[2];
     assert_eq!(unlinked.record_id.as_deref(), Some(id(&appeal)));
-    let changes: Value = serde_json::from_str(unlinked.changes.as_deref().unwrap()).unwrap();
+    let changes: Value = unlinked.changes();
     assert_eq!(
         changes["intervention_id"],
         json!({"old": id(&appeal), "new": null})

@@ -1,4 +1,4 @@
-use crate::charges::change_records;
+use crate::helpers::change_records;
 use crate::helpers::{
     assert_invalid, assert_problem, collect_pages, header, id, json_body, spawn_app, TestApp,
 };

@@ -1,53 +1,9 @@
 use crate::helpers::{
     assert_invalid, assert_problem, collect_pages, header, id, json_body, spawn_app, TestApp,
 };
-use diesel::prelude::*;
-use diesel::sql_types::{Nullable, Text};
+use crate::helpers::{change_kinds, change_records};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-
-/// One change record of the `events` table, as the write left it.
-#[derive(Debug, QueryableByName)]
-pub struct ChangeRow {
-    #[diesel(sql_type = Text)]
-    pub kind: String,
-    #[diesel(sql_type = Text)]
-    pub title: String,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub record_type: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub record_id: Option<String>,
-    #[diesel(sql_type = Nullable<Text>)]
-    pub changes: Option<String>,
-    #[diesel(sql_type = Text)]
-    pub actor: String,
-}
-
-impl ChangeRow {
-    /// The `changes` column parsed: field -> {"old", "new"}.
-    pub fn changes(&self) -> Value {
-        serde_json::from_str(self.changes.as_deref().unwrap_or("null")).expect("changes JSON")
-    }
-}
-
-/// The change records about one record (a trial, a hearing), oldest first.
-pub fn change_records(app: &TestApp, record_id: &str) -> Vec<ChangeRow> {
-    let mut conn = app.db();
-    diesel::sql_query(format!(
-        "SELECT kind, title, record_type, record_id, changes, actor FROM events \
-         WHERE record_id = '{record_id}' ORDER BY recorded_at, id"
-    ))
-    .load::<ChangeRow>(&mut conn)
-    .expect("change records")
-}
-
-/// The kinds of the change records about one record, oldest first.
-pub fn change_kinds(app: &TestApp, record_id: &str) -> Vec<String> {
-    change_records(app, record_id)
-        .into_iter()
-        .map(|r| r.kind)
-        .collect()
-}
 
 pub async fn create_trial(app: &TestApp, case_id: &str, court: &str) -> Value {
     app.create(
