@@ -237,14 +237,35 @@ fn describe_serde_error(path: &str, message: &str) -> (String, String) {
     (field, message)
 }
 
-/// The messages the `validator` derive produces, flattened to field paths.
+/// The messages the `validator` derive produces, flattened to field paths. A rule
+/// across fields (`#[validate(schema(...))]`, failing with [`cross_field`]) is reported
+/// on the field it names, unless that field is reported already.
 pub fn validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
-    let mut out = Vec::new();
-    flatten_validation("", errors, &mut out);
+    let (mut out, mut cross) = (Vec::new(), Vec::new());
+    flatten_validation("", errors, &mut out, &mut cross);
+    for error in cross {
+        if !out.iter().any(|e| e.field == error.field) {
+            out.push(error);
+        }
+    }
     out
 }
 
-fn flatten_validation(prefix: &str, errors: &ValidationErrors, out: &mut Vec<FieldError>) {
+/// A failed rule across fields, reported on `field`. Use it from a
+/// `#[validate(schema(function = "...", skip_on_field_errors = false))]` function so
+/// that it is named together with the other bad fields.
+pub fn cross_field(field: &'static str, message: &'static str) -> validator::ValidationError {
+    let mut error = validator::ValidationError::new("cross_field").with_message(message.into());
+    error.add_param("field".into(), &field);
+    error
+}
+
+fn flatten_validation(
+    prefix: &str,
+    errors: &ValidationErrors,
+    out: &mut Vec<FieldError>,
+    cross: &mut Vec<FieldError>,
+) {
     let mut fields: Vec<_> = errors.errors().iter().collect();
     fields.sort_by(|a, b| a.0.cmp(b.0));
     for (field, kind) in fields {
@@ -254,6 +275,24 @@ fn flatten_validation(prefix: &str, errors: &ValidationErrors, out: &mut Vec<Fie
             format!("{prefix}.{field}")
         };
         match kind {
+            ValidationErrorsKind::Field(errs) if *field == "__all__" => {
+                for e in errs {
+                    let named = e
+                        .params
+                        .get("field")
+                        .and_then(|f| f.as_str())
+                        .unwrap_or("body");
+                    let field = if prefix.is_empty() {
+                        named.to_string()
+                    } else {
+                        format!("{prefix}.{named}")
+                    };
+                    cross.push(FieldError {
+                        field,
+                        message: describe_validation(e),
+                    });
+                }
+            }
             ValidationErrorsKind::Field(errs) => {
                 for e in errs {
                     out.push(FieldError {
@@ -262,10 +301,10 @@ fn flatten_validation(prefix: &str, errors: &ValidationErrors, out: &mut Vec<Fie
                     });
                 }
             }
-            ValidationErrorsKind::Struct(inner) => flatten_validation(&path, inner, out),
+            ValidationErrorsKind::Struct(inner) => flatten_validation(&path, inner, out, cross),
             ValidationErrorsKind::List(items) => {
                 for (i, inner) in items {
-                    flatten_validation(&format!("{path}[{i}]"), inner, out);
+                    flatten_validation(&format!("{path}[{i}]"), inner, out, cross);
                 }
             }
         }
@@ -637,22 +676,6 @@ pub fn created<T: Serialize>(
 
 pub fn no_content() -> HttpResponse {
     HttpResponse::NoContent().finish()
-}
-
-/// Parses an optional `YYYY-MM-DD` query parameter.
-pub fn parse_date_param(
-    name: &str,
-    value: Option<&str>,
-    problems: &mut Problems,
-) -> Option<chrono::NaiveDate> {
-    let text = value?;
-    match chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        Ok(d) => Some(d),
-        Err(_) => {
-            problems.add(name, "must be a real date as YYYY-MM-DD");
-            None
-        }
-    }
 }
 
 /// Parses an optional vocabulary value in a query parameter.

@@ -53,6 +53,7 @@ pub struct NewCase {
 
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
+#[validate(schema(function = "closing_rule", skip_on_field_errors = false))]
 pub struct CreateCase {
     #[validate(
         length(min = 1, max = 300),
@@ -108,12 +109,28 @@ pub struct UpdateCase {
 }
 
 /// Rules across fields, checked on the case as it will be.
+/// What is wrong with a status and closing reason together, if anything.
+fn closing_problem(status: &str, closed_reason: Option<&str>) -> Option<&'static str> {
+    match (status, closed_reason) {
+        ("closed", None) => Some("is required when the case is closed"),
+        ("open", Some(_)) => Some("must be null while the case is open"),
+        _ => None,
+    }
+}
+
+/// `validator` rule for a new case.
+fn closing_rule(case: &CreateCase) -> Result<(), validator::ValidationError> {
+    match closing_problem(case.status.as_str(), case.closed_reason.map(|r| r.as_str())) {
+        Some(message) => Err(crate::http::cross_field("closed_reason", message)),
+        None => Ok(()),
+    }
+}
+
+/// The same rule on a case as a PATCH leaves it.
 fn check(status: &str, closed_reason: Option<&str>) -> Result<(), ApiError> {
     let mut problems = Problems::new();
-    match (status, closed_reason) {
-        ("closed", None) => problems.add("closed_reason", "is required when the case is closed"),
-        ("open", Some(_)) => problems.add("closed_reason", "must be null while the case is open"),
-        _ => {}
+    if let Some(message) = closing_problem(status, closed_reason) {
+        problems.add("closed_reason", message);
     }
     problems.into_result()
 }
@@ -121,7 +138,6 @@ fn check(status: &str, closed_reason: Option<&str>) -> Result<(), ApiError> {
 impl CreateCase {
     pub fn into_new(self) -> Result<NewCase, ApiError> {
         let closed_reason = self.closed_reason.map(|r| r.as_str().to_string());
-        check(self.status.as_str(), closed_reason.as_deref())?;
         let now = crate::db::now();
         Ok(NewCase {
             id: crate::db::new_id(),

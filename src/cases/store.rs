@@ -123,6 +123,32 @@ pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> Api
     Ok(case)
 }
 
+/// Refuses, as "no `what` with that id", a record of a case that `visibility` may not
+/// see: any record of a confidential case, and for a partner the records about a
+/// confidential defender (`defender_id`). The record itself has been read already.
+pub fn require_visible(
+    conn: &mut DbConnection,
+    case_id: &str,
+    defender_id: Option<&str>,
+    visibility: Visibility,
+    what: &str,
+) -> ApiResult<()> {
+    if !visibility.is_public() {
+        return Ok(());
+    }
+    let confidential: bool = c::cases.find(case_id).select(c::confidential).first(conn)?;
+    let hidden = match defender_id {
+        Some(defender_id) => hidden_defenders(conn, case_id)?
+            .iter()
+            .any(|h| h == defender_id),
+        None => false,
+    };
+    if confidential || hidden {
+        return Err(not_found(what));
+    }
+    Ok(())
+}
+
 /// The confidential defenders of a case: partners see none of their records.
 pub fn hidden_defenders(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<String>> {
     Ok(cd::table
@@ -391,20 +417,17 @@ pub fn detail(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiR
         defenders.retain(|d| !hidden.contains(&d.defender.id));
         let mut charges = crate::charges::store::for_case(conn, id)?;
         charges.retain(|c| !hidden.contains(&c.defender_id));
-        let mut hearings = crate::hearings::store::for_case(conn, id)?;
+        let mut hearings: std::collections::HashMap<String, Vec<crate::hearings::HearingView>> =
+            std::collections::HashMap::new();
+        for hearing in crate::hearings::store::for_case(conn, id)? {
+            let trial_id = hearing.trial_id.clone();
+            hearings.entry(trial_id).or_default().push(hearing.into());
+        }
         let trials = crate::trials::store::for_case(conn, id)?
             .into_iter()
-            .map(|trial| {
-                let (mine, rest): (Vec<_>, Vec<_>) =
-                    hearings.drain(..).partition(|h| h.trial_id == trial.id);
-                hearings = rest;
-                TrialWithHearings {
-                    hearings: mine
-                        .into_iter()
-                        .map(crate::hearings::HearingView::from)
-                        .collect(),
-                    trial,
-                }
+            .map(|trial| TrialWithHearings {
+                hearings: hearings.remove(&trial.id).unwrap_or_default(),
+                trial,
             })
             .collect();
         let mut sentences = crate::sentences::store::for_case(conn, id)?;

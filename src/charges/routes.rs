@@ -71,14 +71,13 @@ pub async fn get(
     let charge = db
         .read(move |conn| {
             let charge = store::get(conn, &id)?;
-            crate::cases::store::visible(conn, &charge.case_id, vis)
-                .map_err(|_| crate::error::not_found("charge"))?;
-            if vis.is_public()
-                && crate::cases::store::hidden_defenders(conn, &charge.case_id)?
-                    .contains(&charge.defender_id)
-            {
-                return Err(crate::error::not_found("charge"));
-            }
+            crate::cases::store::require_visible(
+                conn,
+                &charge.case_id,
+                Some(&charge.defender_id),
+                vis,
+                "charge",
+            )?;
             Ok(charge)
         })
         .await?;

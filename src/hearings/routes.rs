@@ -41,8 +41,7 @@ pub async fn list(
     let rows = db
         .read(move |conn| {
             let trial = crate::trials::store::get(conn, &trial_id)?;
-            crate::cases::store::visible(conn, &trial.case_id, vis)
-                .map_err(|_| crate::error::not_found("trial"))?;
+            crate::cases::store::require_visible(conn, &trial.case_id, None, vis, "trial")?;
             store::page(conn, &trial_id, position, fetch)
         })
         .await?;
@@ -84,8 +83,7 @@ pub async fn get(
     let hearing = db
         .read(move |conn| {
             let hearing = store::get(conn, &id)?;
-            crate::cases::store::visible(conn, &hearing.case_id, vis)
-                .map_err(|_| crate::error::not_found("hearing"))?;
+            crate::cases::store::require_visible(conn, &hearing.case_id, None, vis, "hearing")?;
             Ok(HearingView::from(hearing))
         })
         .await?;

@@ -9,7 +9,7 @@ use crate::vocabulary::{SentenceKind, SentenceStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use validator::{Validate, ValidationError, ValidationErrors};
+use validator::{Validate, ValidationError};
 
 #[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
 #[diesel(table_name = crate::schema::sentences, treat_none_as_null = true)]
@@ -51,6 +51,7 @@ pub struct NewSentence {
 
 #[derive(Debug, Deserialize, Validate)]
 #[serde(deny_unknown_fields)]
+#[validate(schema(function = "amount_with_currency", skip_on_field_errors = false))]
 pub struct CreateSentence {
     #[validate(length(min = 1, max = 100))]
     pub defender_id: String,
@@ -115,38 +116,17 @@ fn check(amount: Option<i64>, currency: Option<&str>) -> Result<(), ApiError> {
     problems.into_result()
 }
 
-/// The body of `POST /cases/{id}/sentences`: the rules of each field and the rule that
-/// an amount and its currency come together, checked at once so that one response
-/// names every bad field.
-#[derive(Debug, Deserialize)]
-#[serde(transparent)]
-pub struct CreateSentenceBody(pub CreateSentence);
-
-impl Validate for CreateSentenceBody {
-    fn validate(&self) -> Result<(), ValidationErrors> {
-        let mut errors = match self.0.validate() {
-            Ok(()) => ValidationErrors::new(),
-            Err(errors) => errors,
-        };
-        if let Some((field, message)) = unpaired(self.0.amount, self.0.currency.as_deref()) {
-            if !errors.field_errors().contains_key(field) {
-                errors.add(
-                    field,
-                    ValidationError::new("required_with").with_message(message.into()),
-                );
-            }
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(errors)
-        }
+/// `validator` rule: an amount and its currency come together.
+fn amount_with_currency(sentence: &CreateSentence) -> Result<(), ValidationError> {
+    match unpaired(sentence.amount, sentence.currency.as_deref()) {
+        Some((field, message)) => Err(crate::http::cross_field(field, message)),
+        None => Ok(()),
     }
 }
 
 impl CreateSentence {
+    /// The sentence to insert; its rules were checked when the body was parsed.
     pub fn into_new(self, case_id: &str) -> Result<NewSentence, ApiError> {
-        check(self.amount, self.currency.as_deref())?;
         let now = crate::db::now();
         Ok(NewSentence {
             id: crate::db::new_id(),

@@ -1,4 +1,4 @@
-use super::{store, CreateSentenceBody, UpdateSentence};
+use super::{store, CreateSentence, UpdateSentence};
 use crate::auth::Visibility;
 use crate::db::Db;
 use crate::error::ApiResult;
@@ -43,10 +43,10 @@ pub async fn create(
     db: web::Data<Db>,
     actor: Actor,
     id: web::Path<String>,
-    body: ApiJson<CreateSentenceBody>,
+    body: ApiJson<CreateSentence>,
 ) -> ApiResult<HttpResponse> {
     let case_id = id.into_inner();
-    let input = body.0 .0;
+    let input = body.0;
     let sentence = db
         .write(move |conn| {
             crate::cases::store::get(conn, &case_id)?;
@@ -71,14 +71,13 @@ pub async fn get(
     let sentence = db
         .read(move |conn| {
             let sentence = store::get(conn, &id)?;
-            crate::cases::store::visible(conn, &sentence.case_id, vis)
-                .map_err(|_| crate::error::not_found("sentence"))?;
-            if vis.is_public()
-                && crate::cases::store::hidden_defenders(conn, &sentence.case_id)?
-                    .contains(&sentence.defender_id)
-            {
-                return Err(crate::error::not_found("sentence"));
-            }
+            crate::cases::store::require_visible(
+                conn,
+                &sentence.case_id,
+                Some(&sentence.defender_id),
+                vis,
+                "sentence",
+            )?;
             Ok(sentence)
         })
         .await?;

@@ -61,8 +61,7 @@ pub async fn get(
     let trial = db
         .read(move |conn| {
             let trial = store::get(conn, &id)?;
-            crate::cases::store::visible(conn, &trial.case_id, vis)
-                .map_err(|_| crate::error::not_found("trial"))?;
+            crate::cases::store::require_visible(conn, &trial.case_id, None, vis, "trial")?;
             Ok(trial)
         })
         .await?;

@@ -409,6 +409,16 @@ async fn invalid_cases_are_rejected_naming_every_field() {
         &["confidential"],
     )
     .await;
+    // A rule across fields is named together with the other bad fields.
+    assert_invalid(
+        app.post(
+            "/api/v1/cases",
+            &json!({"title": "", "country": "KZ", "status": "closed"}),
+        )
+        .await,
+        &["closed_reason", "title"],
+    )
+    .await;
     assert_eq!(app.count("cases"), 0);
     assert_eq!(app.count("events"), 0);
 }
