@@ -38,7 +38,7 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     #[error("too many requests; retry after {0} second(s)")]
     TooManyRequests(u64),
-    #[error("the service is temporarily unavailable")]
+    #[error("the service is temporarily unavailable: {0}")]
     Unavailable(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),

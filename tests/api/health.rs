@@ -71,3 +71,18 @@ async fn all_iso_countries_are_loaded_and_paginated() {
     crate::helpers::assert_invalid(app.get("/api/v1/countries?colour=red").await, &["colour"])
         .await;
 }
+
+#[tokio::test]
+async fn readiness_fails_while_a_migration_is_pending() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    diesel::sql_query("DELETE FROM __diesel_schema_migrations WHERE version LIKE '%000003'")
+        .execute(&mut app.db())
+        .unwrap();
+    let response = app.get("/ready").await;
+    assert_eq!(header(&response, "retry-after"), "1");
+    let body = assert_problem(response, StatusCode::SERVICE_UNAVAILABLE).await;
+    assert!(body["detail"].as_str().unwrap().contains("migrations"));
+    // Liveness does not depend on it.
+    assert_eq!(app.get("/health").await.status(), StatusCode::OK);
+}

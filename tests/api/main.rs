@@ -1,6 +1,7 @@
 mod access;
 mod cases;
 mod charges;
+mod cli;
 mod concurrency;
 mod defenders;
 mod demo;

@@ -1,0 +1,120 @@
+//! The command line: migrate, token create and revoke, healthcheck.
+
+use crate::helpers::{client_for, spawn_app};
+use reqwest::StatusCode;
+use std::process::{Command, Output};
+
+fn run(database_url: &str, args: &[&str], port: Option<u16>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_case-tracker"));
+    command
+        .args(args)
+        .env("APP_DATABASE__URL", database_url)
+        .env("APP_LOG__LEVEL", "warn");
+    if let Some(port) = port {
+        command.env("APP_APPLICATION__PORT", port.to_string());
+    }
+    command.output().expect("run the command")
+}
+
+#[test]
+fn migrate_creates_a_database_with_every_country() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/nested/fresh.db", dir.path().display());
+    let output = run(&url, &["migrate"], None);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let url = case_tracker::db::DatabaseUrl::parse(&url).unwrap();
+    let mut conn = case_tracker::db::ConnectionManager::new(url, 1000)
+        .establish()
+        .unwrap();
+    let countries = case_tracker::countries::store::list(&mut conn, None, 1000).unwrap();
+    assert_eq!(countries.len(), 249);
+}
+
+#[tokio::test]
+async fn tokens_are_created_and_revoked_from_the_command_line() {
+    let app = spawn_app().await;
+    let created = run(
+        &app.database_url,
+        &["token", "create", "--role", "advocate", "--name", "Dana"],
+        None,
+    );
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let secret = String::from_utf8(created.stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let said = String::from_utf8(created.stderr).unwrap();
+    let token_id = said
+        .split_whitespace()
+        .skip_while(|w| *w != "token")
+        .nth(1)
+        .expect("the token id is printed")
+        .to_string();
+    let dana = client_for(&secret);
+    assert_eq!(
+        dana.get(app.url("/api/v1/cases"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+
+    let revoked = run(&app.database_url, &["token", "revoke", &token_id], None);
+    assert!(
+        revoked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoked.stderr)
+    );
+    assert_eq!(
+        dana.get(app.url("/api/v1/cases"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    // Bad input is refused and nothing is issued.
+    let before = app.count("api_tokens");
+    for args in [
+        &["token", "create", "--role", "partner", "--name", "No email"][..],
+        &["token", "create", "--role", "root", "--name", "X"][..],
+        &["token", "revoke", "no-such-token"][..],
+    ] {
+        let output = run(&app.database_url, args, None);
+        assert!(!output.status.success(), "{args:?} should fail");
+    }
+    assert_eq!(app.count("api_tokens"), before);
+}
+
+#[tokio::test]
+async fn healthcheck_exits_zero_only_when_the_server_answers() {
+    let app = spawn_app().await;
+    let port: u16 = app.address.rsplit(':').next().unwrap().parse().unwrap();
+    // Off the test's runtime thread: the server under test answers on that runtime.
+    let url = app.database_url.clone();
+    let up = tokio::task::spawn_blocking(move || run(&url, &["healthcheck"], Some(port)))
+        .await
+        .unwrap();
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+    // A port nothing listens on.
+    let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = free.local_addr().unwrap().port();
+    drop(free);
+    assert!(!run(&app.database_url, &["healthcheck"], Some(closed))
+        .status
+        .success());
+}
