@@ -10,7 +10,53 @@ pub struct Settings {
     pub application: ApplicationSettings,
     pub database: DatabaseSettings,
     pub security: SecuritySettings,
+    pub alerts: AlertSettings,
     pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AlertSettings {
+    /// Run the delivery worker inside `serve` (the `worker` command runs it alone).
+    pub worker: bool,
+    pub poll_interval_ms: u64,
+    pub batch_size: i64,
+    pub max_attempts: i32,
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    /// How long a worker owns the alerts it claimed; after that another may send them.
+    pub lease_seconds: u64,
+    /// The hour (UTC) at which daily digests go out.
+    pub digest_hour_utc: u32,
+    pub reminder_days: i64,
+    pub confirmation_valid_hours: i64,
+    /// `Name <address>` of the sender.
+    pub from: String,
+    /// Where emails are written as .eml files when no SMTP host is set.
+    pub mail_dir: String,
+    pub smtp: SmtpSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    /// Empty: no SMTP server, mail goes to `mail_dir`.
+    pub host: String,
+    pub port: u16,
+    pub security: SmtpSecurity,
+    pub username: String,
+    pub password: String,
+    pub pool_size: u32,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// STARTTLS required on the submission port.
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// Plain text: only for a relay on the same host or network.
+    None,
 }
 
 #[derive(Debug, Clone, Deserialize)]

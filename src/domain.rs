@@ -247,6 +247,17 @@ pub fn not_blank(text: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// `validator` rule for an email address: `validator`'s syntax check, and an address
+/// the mail library can put in an envelope, so a stored address can always be sent to.
+pub fn valid_email(text: &str) -> Result<(), ValidationError> {
+    use validator::ValidateEmail;
+    if text.validate_email() && text.parse::<lettre::Address>().is_ok() {
+        Ok(())
+    } else {
+        Err(rule("email", "must be an email address".into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,7 @@
 //! The urgent-intervention case tracker: a REST service for organisations that follow
 //! human-rights defenders at risk.
 
+pub mod alerts;
 pub mod auth;
 pub mod cases;
 pub mod charges;
@@ -20,6 +21,7 @@ pub mod schema;
 pub mod search;
 pub mod sentences;
 pub mod startup;
+pub mod subscriptions;
 pub mod telemetry;
 pub mod trials;
 pub mod vocabulary;

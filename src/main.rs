@@ -19,6 +19,9 @@ enum Command {
     Migrate,
     /// Load the Kazakhstan 2016 demonstration case (Bokayev and Ayan).
     Demo,
+    /// Deliver alert emails without serving HTTP (run as many as needed on PostgreSQL;
+    /// set alerts.worker to false on the servers then).
+    Worker,
     /// Exit 0 if the local server answers /health (for container health checks).
     Healthcheck,
     /// Manage API tokens (the first admin token is made here).
@@ -71,6 +74,18 @@ async fn main() -> anyhow::Result<()> {
             let app = Application::build(settings).await?;
             app.run_until_stopped().await?;
         }
+        Command::Worker => {
+            let db = db::Db::connect(&settings.database)?;
+            let worker = case_tracker::alerts::worker::Worker::new(
+                db,
+                settings.alerts.clone(),
+                &settings.application.base_url,
+            )?;
+            let handle = worker.spawn()?;
+            shutdown_signal().await?;
+            tracing::info!("stopping the alert worker");
+            actix_web::rt::task::spawn_blocking(move || handle.stop()).await?;
+        }
         Command::Migrate => {
             db::Db::connect(&settings.database)?;
             tracing::info!("database is up to date");
@@ -112,6 +127,26 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Waits for Ctrl-C or, on Unix, SIGTERM (what container runtimes send).
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use actix_web::rt::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        let interrupt = Box::pin(actix_web::rt::signal::ctrl_c());
+        let term = Box::pin(terminate.recv());
+        let outcome = match futures_util::future::select(interrupt, term).await {
+            futures_util::future::Either::Left((result, _)) => result,
+            futures_util::future::Either::Right(_) => Ok(()),
+        };
+        outcome
+    }
+    #[cfg(not(unix))]
+    {
+        actix_web::rt::signal::ctrl_c().await
+    }
 }
 
 /// A plain HTTP/1.0 GET of /health on the loopback interface.
@@ -156,6 +191,9 @@ fn token_command(db: &db::Db, command: TokenCommand) -> anyhow::Result<()> {
                 .map_err(|errors| anyhow::anyhow!("{errors:?}"))?;
             request.expires_at = expires_at;
             request.subscriber = subscriber;
+            validator::Validate::validate(&request).map_err(|errors| {
+                anyhow::anyhow!("{:?}", case_tracker::http::validation_errors(&errors))
+            })?;
             if (request.role == case_tracker::vocabulary::Role::Partner)
                 != request.subscriber.is_some()
             {

@@ -187,20 +187,6 @@ diesel::joinable!(intervention_cases -> interventions (intervention_id));
 diesel::joinable!(intervention_cases -> cases (case_id));
 diesel::joinable!(events -> cases (case_id));
 
-diesel::allow_tables_to_appear_in_same_query!(
-    countries,
-    defenders,
-    cases,
-    case_defenders,
-    charges,
-    trials,
-    hearings,
-    sentences,
-    interventions,
-    intervention_cases,
-    events,
-);
-
 diesel::table! {
     subscribers (id) {
         id -> Text,
@@ -208,6 +194,10 @@ diesel::table! {
         organisation -> Nullable<Text>,
         email -> Text,
         created_at -> Timestamp,
+        confirmed_at -> Nullable<Timestamp>,
+        confirmation_token -> Nullable<Text>,
+        confirmation_expires_at -> Nullable<Timestamp>,
+        unsubscribe_token -> Nullable<Text>,
     }
 }
 
@@ -240,5 +230,63 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subscriptions (id) {
+        id -> Text,
+        subscriber_id -> Text,
+        scope -> Text,
+        target -> Text,
+        delivery -> Text,
+        unsubscribe_token -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        created_by -> Text,
+        cancelled_at -> Nullable<Timestamp>,
+        cancelled_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    alerts (id) {
+        id -> Text,
+        kind -> Text,
+        subscriber_id -> Text,
+        subscription_id -> Nullable<Text>,
+        case_id -> Nullable<Text>,
+        event_id -> Nullable<Text>,
+        hearing_id -> Nullable<Text>,
+        delivery -> Text,
+        digest_id -> Nullable<Text>,
+        dedupe_key -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(api_tokens -> subscribers (subscriber_id));
-diesel::allow_tables_to_appear_in_same_query!(subscribers, api_tokens, audit_log);
+diesel::joinable!(subscriptions -> subscribers (subscriber_id));
+diesel::joinable!(alerts -> subscribers (subscriber_id));
+diesel::joinable!(alerts -> subscriptions (subscription_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    countries,
+    defenders,
+    cases,
+    case_defenders,
+    charges,
+    trials,
+    hearings,
+    sentences,
+    interventions,
+    intervention_cases,
+    events,
+    subscribers,
+    api_tokens,
+    audit_log,
+    subscriptions,
+    alerts,
+);

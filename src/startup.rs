@@ -5,7 +5,8 @@ use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::HttpSettings;
 use crate::{
-    cases, charges, countries, defenders, events, hearings, interventions, sentences, trials,
+    alerts, cases, charges, countries, defenders, events, hearings, interventions, sentences,
+    subscriptions, trials,
 };
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -18,6 +19,7 @@ use std::time::Instant;
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Option<crate::alerts::worker::WorkerHandle>,
 }
 
 impl Application {
@@ -45,16 +47,38 @@ impl Application {
             settings.security.rate_limit_burst,
             settings.security.auth_failures_per_minute,
         );
-        let server = run(listener, db, http, limits)?;
-        Ok(Self { port, server })
+        let worker = if settings.alerts.worker {
+            let worker = crate::alerts::worker::Worker::new(
+                db.clone(),
+                settings.alerts.clone(),
+                &settings.application.base_url,
+            )?;
+            Some(worker.spawn()?)
+        } else {
+            None
+        };
+        let templates = crate::alerts::mail::Templates::load()?;
+        let server = run(listener, db, http, limits, settings.alerts, templates)?;
+        Ok(Self {
+            port,
+            server,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
+    /// Serves until the server stops; the alert worker stops with it.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(worker) = self.worker {
+            actix_web::rt::task::spawn_blocking(move || worker.stop())
+                .await
+                .ok();
+        }
+        result
     }
 }
 
@@ -63,8 +87,12 @@ pub fn run(
     db: Db,
     http: HttpSettings,
     limits: crate::auth::middleware::Limits,
+    alerts: crate::configuration::AlertSettings,
+    templates: crate::alerts::mail::Templates,
 ) -> std::io::Result<Server> {
     let db = web::Data::new(db);
+    let alerts = web::Data::new(alerts);
+    let templates = web::Data::new(templates);
     let http = web::Data::new(http);
     let limits = web::Data::new(limits);
     let server = HttpServer::new(move || {
@@ -75,8 +103,14 @@ pub fn run(
             .app_data(db.clone())
             .app_data(http.clone())
             .app_data(limits.clone())
+            .app_data(alerts.clone())
+            .app_data(templates.clone())
             .service(health)
             .service(ready)
+            .service(subscriptions::links::confirm_page)
+            .service(subscriptions::links::confirm)
+            .service(subscriptions::links::unsubscribe_page)
+            .service(subscriptions::links::unsubscribe)
             .service(
                 web::scope("/api/v1")
                     .wrap(from_fn(crate::auth::middleware::authenticate))
@@ -143,7 +177,13 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
         .service(events::routes::list)
         .service(events::routes::create)
         .service(events::routes::get)
-        .service(events::routes::for_defender);
+        .service(events::routes::for_defender)
+        .service(subscriptions::routes::list)
+        .service(subscriptions::routes::create)
+        .service(subscriptions::routes::get)
+        .service(subscriptions::routes::delete)
+        .service(alerts::routes::list)
+        .service(alerts::routes::retry);
 }
 
 /// Headers for an API that serves JSON to scripts and never to be framed or sniffed.
@@ -211,7 +251,8 @@ async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
 }
 
-/// Ready when the database answers and every migration has been applied.
+/// Ready when the database answers and every migration has been applied; also tells
+/// how many alerts wait to be sent and how many failed, for monitoring.
 #[get("/ready")]
 async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let backend = db.backend().as_str();
@@ -224,5 +265,7 @@ async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     if pending {
         return Err(ApiError::Unavailable("migrations are pending".into()));
     }
-    Ok(HttpResponse::Ok().json(serde_json::json!({"status": "ready", "database": backend})))
+    let backlog = db.read(alerts::store::backlog).await?;
+    Ok(HttpResponse::Ok()
+        .json(serde_json::json!({"status": "ready", "database": backend, "alerts": backlog})))
 }

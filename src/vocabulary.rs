@@ -253,3 +253,33 @@ mod tests {
         assert!(InterventionType::expected().contains("urgent_appeal"));
     }
 }
+
+vocabulary!(
+    /// How a subscriber receives alerts: one email per change, or one a day.
+    Delivery {
+        Immediate => "immediate",
+        Daily => "daily",
+    }
+);
+
+vocabulary!(
+    /// Where an alert is on its way to the subscriber. `cancelled`: the subscription
+    /// ended first; `suppressed`: the case or change became confidential first.
+    AlertStatus {
+        Pending => "pending",
+        Sent => "sent",
+        Failed => "failed",
+        Cancelled => "cancelled",
+        Suppressed => "suppressed",
+    }
+);
+
+vocabulary!(
+    /// What an alert email is.
+    AlertKind {
+        Event => "event",
+        Digest => "digest",
+        Reminder => "reminder",
+        Confirmation => "confirmation",
+    }
+);

@@ -17,11 +17,16 @@ use validator::Validate;
 /// Tokens look like `ct_<43 characters>`: 256 random bits.
 pub const TOKEN_PREFIX: &str = "ct_";
 
-/// A new secret from the operating system's random source.
+/// A new API token secret from the operating system's random source.
 pub fn new_secret() -> Result<String, getrandom::Error> {
+    Ok(format!("{TOKEN_PREFIX}{}", random_token()?))
+}
+
+/// 256 random bits, URL-safe: for secrets and for the tokens in emailed links.
+pub fn random_token() -> Result<String, getrandom::Error> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)?;
-    Ok(format!("{TOKEN_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// What is stored of a secret. A fast hash suffices: the secret has 256 bits of
@@ -88,7 +93,7 @@ pub struct NewSubscriber {
     pub name: String,
     #[validate(length(min = 1, max = 300))]
     pub organisation: Option<String>,
-    #[validate(email, length(max = 254))]
+    #[validate(length(max = 254), custom(function = "crate::domain::valid_email"))]
     pub email: String,
 }
 
@@ -170,13 +175,18 @@ pub fn note_confidential_read(req: &HttpRequest, record: String) {
 /// May `role` make a `method` request to `path` (under /api/v1)? The one place that
 /// says who may write what; reads are further filtered by `Visibility`.
 pub fn allowed(role: Role, method: &actix_web::http::Method, path: &str) -> bool {
-    let admin_only = path.starts_with("/api/v1/tokens") || path.starts_with("/api/v1/audit");
+    let admin_only = ["/api/v1/tokens", "/api/v1/audit", "/api/v1/alerts"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
     let read = matches!(method.as_str(), "GET" | "HEAD");
+    // Partners manage their own subscriptions; the handlers keep them to their own.
+    let own_subscriptions = path.starts_with("/api/v1/subscriptions");
     match role {
         Role::Admin => true,
         _ if admin_only => false,
         Role::Researcher => true,
-        Role::Advocate | Role::Partner => read,
+        Role::Partner => read || own_subscriptions,
+        Role::Advocate => read,
     }
 }
 

@@ -1,7 +1,7 @@
 use super::{CreateToken, IssuedToken, Token};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{internal, not_found, ApiResult};
-use crate::schema::{api_tokens::dsl as t, audit_log, subscribers};
+use crate::schema::{api_tokens::dsl as t, audit_log};
 use diesel::prelude::*;
 
 /// Issues a token; the secret in the result is not stored anywhere.
@@ -12,30 +12,10 @@ pub fn issue(
 ) -> ApiResult<IssuedToken> {
     let secret =
         super::new_secret().map_err(|e| internal(anyhow::anyhow!("no randomness: {e}")))?;
-    let subscriber_id = match request.subscriber {
+    let subscriber_id = match &request.subscriber {
         None => None,
         Some(subscriber) => {
-            let existing: Option<String> = subscribers::table
-                .filter(subscribers::email.eq(&subscriber.email))
-                .select(subscribers::id)
-                .first(conn)
-                .optional()?;
-            match existing {
-                Some(id) => Some(id),
-                None => {
-                    let id = new_id();
-                    diesel::insert_into(subscribers::table)
-                        .values((
-                            subscribers::id.eq(&id),
-                            subscribers::name.eq(&subscriber.name),
-                            subscribers::organisation.eq(&subscriber.organisation),
-                            subscribers::email.eq(&subscriber.email),
-                            subscribers::created_at.eq(now()),
-                        ))
-                        .execute(conn)?;
-                    Some(id)
-                }
-            }
+            Some(crate::subscriptions::store::find_or_create_subscriber(conn, subscriber)?.id)
         }
     };
     let id = new_id();

@@ -19,27 +19,27 @@ pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> Api
     } else {
         Some(Value::Object(change.changes).to_string())
     };
-    diesel::insert_into(e::events)
-        .values(NewEvent {
-            id: new_id(),
-            case_id: change.case_id,
-            kind: change.kind,
-            occurred_on: today.format("%Y-%m-%d").to_string(),
-            precision: "day".into(),
-            occurred_start: today,
-            title: change.title,
-            description: None,
-            source_url: None,
-            intervention_id: None,
-            defender_ids: crate::domain::to_json_list(&change.defender_ids),
-            record_type: Some(change.record_type.to_string()),
-            record_id: Some(change.record_id),
-            changes,
-            actor: actor.to_string(),
-            confidential: false,
-            recorded_at,
-        })
-        .execute(conn)?;
+    let new = NewEvent {
+        id: new_id(),
+        case_id: change.case_id,
+        kind: change.kind,
+        occurred_on: today.format("%Y-%m-%d").to_string(),
+        precision: "day".into(),
+        occurred_start: today,
+        title: change.title,
+        description: None,
+        source_url: None,
+        intervention_id: None,
+        defender_ids: crate::domain::to_json_list(&change.defender_ids),
+        record_type: Some(change.record_type.to_string()),
+        record_id: Some(change.record_id),
+        changes,
+        actor: actor.to_string(),
+        confidential: false,
+        recorded_at,
+    };
+    diesel::insert_into(e::events).values(&new).execute(conn)?;
+    crate::alerts::store::enqueue_for_event(conn, &new)?;
     crate::search::reindex(conn, &case_id)
 }
 
@@ -186,6 +186,7 @@ pub fn log(
 pub fn insert(conn: &mut DbConnection, new: NewEvent) -> ApiResult<Event> {
     diesel::insert_into(e::events).values(&new).execute(conn)?;
     crate::cases::store::touch(conn, &new.case_id)?;
+    crate::alerts::store::enqueue_for_event(conn, &new)?;
     crate::search::reindex(conn, &new.case_id)?;
     get(conn, &new.case_id, &new.id)
 }

@@ -64,6 +64,18 @@ async fn route_table(app: &TestApp) -> Vec<(Method, String)> {
     )
     .await;
     let tk = id(&token);
+    let subscription = app
+        .create(
+            "/api/v1/subscriptions",
+            json!({"subscriber": {"name": "Partner", "email": "p@partners.example"}, "case_id": c}),
+        )
+        .await;
+    let sub = id(&subscription);
+    let alerts = json_body(app.get("/api/v1/alerts").await).await;
+    let alert = alerts["items"][0]["id"]
+        .as_str()
+        .expect("an alert")
+        .to_string();
     use Method as M;
     let routes: Vec<(Method, String)> = vec![
         (M::GET, "/api/v1/countries".into()),
@@ -118,6 +130,12 @@ async fn route_table(app: &TestApp) -> Vec<(Method, String)> {
         (M::POST, "/api/v1/tokens".into()),
         (M::DELETE, format!("/api/v1/tokens/{tk}")),
         (M::GET, "/api/v1/audit".into()),
+        (M::GET, "/api/v1/subscriptions".into()),
+        (M::POST, "/api/v1/subscriptions".into()),
+        (M::GET, format!("/api/v1/subscriptions/{sub}")),
+        (M::DELETE, format!("/api/v1/subscriptions/{sub}")),
+        (M::GET, "/api/v1/alerts".into()),
+        (M::POST, format!("/api/v1/alerts/{alert}/retry")),
     ];
     routes
 }
@@ -144,6 +162,9 @@ fn snapshot(app: &TestApp) -> Vec<i64> {
         "interventions",
         "events",
         "api_tokens",
+        "subscribers",
+        "subscriptions",
+        "alerts",
     ]
     .iter()
     .map(|t| app.count(t))
@@ -234,12 +255,14 @@ async fn each_role_may_do_exactly_what_it_is_allowed() {
     for role in ["admin", "researcher", "advocate", "partner"] {
         let client = app.client_as(role);
         for (method, path) in &routes {
-            let admin_only =
-                path.starts_with("/api/v1/tokens") || path.starts_with("/api/v1/audit");
+            let admin_only = ["/api/v1/tokens", "/api/v1/audit", "/api/v1/alerts"]
+                .iter()
+                .any(|p| path.starts_with(p));
             let allowed = match role {
                 "admin" => true,
                 _ if admin_only => false,
                 "researcher" => true,
+                "partner" if path.starts_with("/api/v1/subscriptions") => true,
                 _ => *method == Method::GET,
             };
             let before = (!allowed).then(|| snapshot(&app));

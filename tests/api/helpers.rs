@@ -32,6 +32,8 @@ impl Drop for TestDatabase {
 
 pub struct TestApp {
     pub address: String,
+    pub settings: case_tracker::configuration::Settings,
+    pub _mail_dir: tempfile::TempDir,
     pub client: reqwest::Client,
     pub database_url: String,
     // Dropped last: the database outlives the server's connections.
@@ -100,8 +102,12 @@ pub async fn spawn_app_with(
     settings.security.rate_limit_per_minute = 1_000_000;
     settings.security.rate_limit_burst = 100_000;
     settings.security.auth_failures_per_minute = 100_000;
+    // Tests that deliver alerts start a worker against their own SMTP server.
+    settings.alerts.worker = false;
+    let mail_dir = tempfile::tempdir().expect("temporary mail directory");
+    settings.alerts.mail_dir = mail_dir.path().display().to_string();
     customise(&mut settings);
-    let app = Application::build(settings)
+    let app = Application::build(settings.clone())
         .await
         .expect("build the application");
     let port = app.port();
@@ -109,6 +115,8 @@ pub async fn spawn_app_with(
     let admin_token = issue_token(&database_url, "admin", "Test Admin", None);
     TestApp {
         address: format!("http://127.0.0.1:{port}"),
+        settings,
+        _mail_dir: mail_dir,
         client: client_for(&admin_token),
         database_url,
         _database: database,

@@ -1,4 +1,5 @@
 mod access;
+mod alerts;
 mod cases;
 mod charges;
 mod cli;
@@ -11,4 +12,5 @@ mod helpers;
 mod history;
 mod interventions;
 mod sentences;
+mod smtp;
 mod trials;

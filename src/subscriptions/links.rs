@@ -1,0 +1,182 @@
+//! The pages behind the links in emails. They need no token: the link's own secret
+//! is the credential. A GET only shows a page with a button, because mail scanners
+//! follow links; the POST acts (and is what RFC 8058 one-click clients send).
+
+use super::store::{self, Unsubscribed};
+use crate::alerts::mail::Templates;
+use crate::auth::store::AuditEntry;
+use crate::db::{new_id, now, Db};
+use crate::error::{ApiError, ApiResult};
+use actix_web::{get, post, web, HttpRequest, HttpResponse};
+
+fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+fn page(
+    templates: &Templates,
+    status: actix_web::http::StatusCode,
+    title: &str,
+    message: &str,
+    action: Option<(&str, &str)>,
+) -> ApiResult<HttpResponse> {
+    let body = templates
+        .page(title, message, action)
+        .map_err(crate::error::internal)?;
+    Ok(html(status, body))
+}
+
+fn gone(templates: &Templates) -> ApiResult<HttpResponse> {
+    page(
+        templates,
+        actix_web::http::StatusCode::NOT_FOUND,
+        "Link not valid",
+        "This link is not valid any more. It may have been used already or have expired.",
+        None,
+    )
+}
+
+fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.connection_info()
+        .realip_remote_addr()
+        .map(str::to_string)
+}
+
+fn audit(client_ip: Option<String>, actor: String, action: &str, resource: String) -> AuditEntry {
+    AuditEntry {
+        id: new_id(),
+        at: now(),
+        actor,
+        token_id: None,
+        role: None,
+        action: action.into(),
+        resource: Some(resource),
+        status: 200,
+        client_ip,
+    }
+}
+
+#[get("/confirm/{token}")]
+pub async fn confirm_page(
+    templates: web::Data<Templates>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner();
+    let action = format!("/confirm/{token}");
+    let valid = db
+        .read(move |conn| store::confirmation_pending(conn, &token))
+        .await?;
+    if !valid {
+        return gone(&templates);
+    }
+    page(
+        &templates,
+        actix_web::http::StatusCode::OK,
+        "Confirm your address",
+        "Press the button to receive case alerts at this address.",
+        Some((&action, "Confirm")),
+    )
+}
+
+#[post("/confirm/{token}")]
+pub async fn confirm(
+    req: HttpRequest,
+    templates: web::Data<Templates>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner();
+    let ip = client_ip(&req);
+    let result = db
+        .write(move |conn| {
+            let subscriber = store::confirm(conn, &token)?;
+            crate::auth::store::append(
+                conn,
+                &[audit(
+                    ip,
+                    format!("subscriber {}", subscriber.id),
+                    "POST /confirm",
+                    format!("subscriber {}", subscriber.id),
+                )],
+            )?;
+            Ok(subscriber)
+        })
+        .await;
+    match result {
+        Ok(_) => page(
+            &templates,
+            actix_web::http::StatusCode::OK,
+            "Address confirmed",
+            "Thank you. Alerts about the cases you follow will be sent to this address.",
+            None,
+        ),
+        Err(ApiError::NotFound(_)) => gone(&templates),
+        Err(other) => Err(other),
+    }
+}
+
+#[get("/unsubscribe/{token}")]
+pub async fn unsubscribe_page(
+    templates: web::Data<Templates>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner();
+    let action = format!("/unsubscribe/{token}");
+    match db
+        .read(move |conn| store::describe_unsubscribe(conn, &token))
+        .await
+    {
+        Ok(what) => page(
+            &templates,
+            actix_web::http::StatusCode::OK,
+            "Unsubscribe",
+            &format!("Stop the alerts sent because {what}?"),
+            Some((&action, "Unsubscribe")),
+        ),
+        Err(ApiError::NotFound(_)) => gone(&templates),
+        Err(other) => Err(other),
+    }
+}
+
+/// One-click unsubscribe (RFC 8058): the mail client POSTs
+/// `List-Unsubscribe=One-Click`; a browser posts the page's form. Either ends it.
+#[post("/unsubscribe/{token}")]
+pub async fn unsubscribe(
+    req: HttpRequest,
+    templates: web::Data<Templates>,
+    db: web::Data<Db>,
+    token: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let token = token.into_inner();
+    let ip = client_ip(&req);
+    let result = db
+        .write(move |conn| {
+            let done = store::unsubscribe(conn, &token)?;
+            let resource = match &done {
+                Unsubscribed::One(view) => format!("subscription {}", view.id),
+                Unsubscribed::All(subscriber) => format!("subscriber {}", subscriber.id),
+            };
+            let actor = match &done {
+                Unsubscribed::One(view) => format!("subscriber {}", view.subscriber.id),
+                Unsubscribed::All(subscriber) => format!("subscriber {}", subscriber.id),
+            };
+            crate::auth::store::append(conn, &[audit(ip, actor, "POST /unsubscribe", resource)])?;
+            Ok(done)
+        })
+        .await;
+    match result {
+        Ok(_) => page(
+            &templates,
+            actix_web::http::StatusCode::OK,
+            "Unsubscribed",
+            "You will receive no more of these alerts.",
+            None,
+        ),
+        Err(ApiError::NotFound(_)) => gone(&templates),
+        Err(other) => Err(other),
+    }
+}

@@ -1,0 +1,139 @@
+use super::{store, CreateSubscription, Target};
+use crate::auth::Principal;
+use crate::configuration::AlertSettings;
+use crate::db::Db;
+use crate::error::{invalid, not_found, ApiResult};
+use crate::http::{
+    created, no_content, ok_versioned, ApiJson, ApiQuery, IfMatch, Page, PageRequest,
+};
+use crate::vocabulary::Role;
+use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubscriptionQuery {
+    subscriber: Option<String>,
+    case: Option<String>,
+    limit: Option<String>,
+    cursor: Option<String>,
+}
+
+/// Partners see and manage only their own subscriber's subscriptions.
+fn own_subscriber(principal: &Principal) -> Option<String> {
+    match principal.role {
+        Role::Partner => Some(principal.subscriber_id.clone().unwrap_or_default()),
+        _ => None,
+    }
+}
+
+#[get("/subscriptions")]
+pub async fn list(
+    db: web::Data<Db>,
+    principal: Principal,
+    query: ApiQuery<SubscriptionQuery>,
+) -> ApiResult<HttpResponse> {
+    let ApiQuery(q, mut problems) = query;
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    problems.into_result()?;
+    let filter = store::Filter {
+        subscriber_id: own_subscriber(&principal).or(q.subscriber),
+        case_id: q.case,
+    };
+    let after = page.after.as_ref().map(|k| k[0].clone());
+    let fetch = page.fetch();
+    let rows = db
+        .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |s| vec![s.id.clone()])))
+}
+
+/// Follows a case, a country or a subject. A new address first gets a confirmation
+/// email; no alert goes to it until it is confirmed.
+#[post("/subscriptions")]
+pub async fn create(
+    req: HttpRequest,
+    db: web::Data<Db>,
+    alerts: web::Data<AlertSettings>,
+    principal: Principal,
+    body: ApiJson<CreateSubscription>,
+) -> ApiResult<HttpResponse> {
+    let body = body.0;
+    let own = own_subscriber(&principal);
+    match (&own, &body.subscriber) {
+        (Some(_), Some(_)) => {
+            return Err(invalid(
+                "subscriber",
+                "a partner subscribes its own address: leave this out",
+            ))
+        }
+        (None, None) => return Err(invalid("subscriber", "is required")),
+        _ => {}
+    }
+    let target = body.target().ok_or_else(|| {
+        invalid(
+            "case_id",
+            "give exactly one of case_id, country and subject",
+        )
+    })?;
+    let public = own.is_some();
+    let hours = alerts.confirmation_valid_hours;
+    let actor = principal.name.clone();
+    let view = db
+        .write(move |conn| {
+            if let Target::Case(case_id) = &target {
+                store::check_case(conn, case_id, public)?;
+            }
+            let subscriber = match (&own, &body.subscriber) {
+                (Some(id), _) => store::subscriber(conn, id)?,
+                (None, Some(new)) => store::find_or_create_subscriber(conn, new)?,
+                (None, None) => return Err(invalid("subscriber", "is required")),
+            };
+            store::create(conn, &subscriber, &target, body.delivery, &actor, hours)
+        })
+        .await?;
+    Ok(created(
+        &req,
+        &format!("/api/v1/subscriptions/{}", view.id),
+        view.version,
+        &view,
+    ))
+}
+
+#[get("/subscriptions/{id}")]
+pub async fn get(
+    db: web::Data<Db>,
+    principal: Principal,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let own = own_subscriber(&principal);
+    let view = db.read(move |conn| store::view(conn, &id)).await?;
+    if own.is_some_and(|s| s != view.subscriber.id) {
+        return Err(not_found("subscription"));
+    }
+    Ok(ok_versioned(view.version, &view))
+}
+
+/// Ends a subscription; alerts it had not sent yet are not sent.
+#[delete("/subscriptions/{id}")]
+pub async fn delete(
+    db: web::Data<Db>,
+    principal: Principal,
+    precondition: IfMatch,
+    id: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let id = id.into_inner();
+    let own = own_subscriber(&principal);
+    let by = principal.name.clone();
+    db.write(move |conn| {
+        let subscription = store::get(conn, &id)?;
+        if own.is_some_and(|s| s != subscription.subscriber_id) {
+            return Err(not_found("subscription"));
+        }
+        precondition.check(subscription.version)?;
+        store::cancel(conn, &subscription, &by)
+    })
+    .await?;
+    Ok(no_content())
+}
