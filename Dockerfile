@@ -35,6 +35,7 @@ ENV APP_ENVIRONMENT=production \
     APP_APPLICATION__HOST=0.0.0.0 \
     APP_APPLICATION__PORT=8080 \
     APP_DATABASE__URL=sqlite:///data/case-tracker.db \
+    APP_ALERTS__MAIL_DIR=/data/mail \
     APP_LOG__FORMAT=json
 VOLUME ["/data"]
 EXPOSE 8080

@@ -161,6 +161,26 @@ impl FromRequest for Visibility {
 #[derive(Debug, Clone, Default)]
 pub struct ConfidentialReads(pub Vec<String>);
 
+/// A record that may be confidential: what the audit log calls it when it is.
+pub trait Confidential {
+    /// `"case <id>"`, `"defender <id>"`, ...: the confidential records this one is or
+    /// shows; none for a record that is not confidential.
+    fn confidential_refs(&self) -> Vec<String>;
+}
+
+/// Notes every confidential record among `records` that a request read.
+pub fn note_confidential_reads<'a, T: Confidential + 'a>(
+    req: &HttpRequest,
+    records: impl IntoIterator<Item = &'a T>,
+) {
+    for reference in records
+        .into_iter()
+        .flat_map(Confidential::confidential_refs)
+    {
+        note_confidential_read(req, reference);
+    }
+}
+
 /// Notes that the request read a confidential record (`"case <id>"`).
 pub fn note_confidential_read(req: &HttpRequest, record: String) {
     let mut extensions = req.extensions_mut();

@@ -34,6 +34,15 @@ pub struct Case {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
+impl crate::auth::Confidential for Case {
+    fn confidential_refs(&self) -> Vec<String> {
+        self.confidential
+            .then(|| format!("case {}", self.id))
+            .into_iter()
+            .collect()
+    }
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = crate::schema::cases)]
 pub struct NewCase {

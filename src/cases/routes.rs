@@ -41,6 +41,7 @@ fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDate
 
 #[get("/cases")]
 pub async fn list(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     query: ApiQuery<CaseQuery>,
@@ -102,6 +103,7 @@ pub async fn list(
         let rows = db
             .read(move |conn| store::search(conn, &filter, &text, search_after, limit))
             .await?;
+        crate::auth::note_confidential_reads(&req, rows.iter().map(|(case, _)| case));
         let page = Page::from_rows(rows, &page, |(case, rank)| {
             vec![rank.to_string(), case.id.clone()]
         });
@@ -111,6 +113,7 @@ pub async fn list(
     let rows = db
         .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
         .await?;
+    crate::auth::note_confidential_reads(&req, rows.iter());
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
 }
 

@@ -126,16 +126,14 @@ pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> Api
 /// Refuses, as "no `what` with that id", a record of a case that `visibility` may not
 /// see: any record of a confidential case, and for a partner the records about a
 /// confidential defender (`defender_id`). The record itself has been read already.
+/// For staff it returns the confidential records the read touches, for the audit log.
 pub fn require_visible(
     conn: &mut DbConnection,
     case_id: &str,
     defender_id: Option<&str>,
     visibility: Visibility,
     what: &str,
-) -> ApiResult<()> {
-    if !visibility.is_public() {
-        return Ok(());
-    }
+) -> ApiResult<Vec<String>> {
     let confidential: bool = c::cases.find(case_id).select(c::confidential).first(conn)?;
     let hidden = match defender_id {
         Some(defender_id) => hidden_defenders(conn, case_id)?
@@ -143,10 +141,42 @@ pub fn require_visible(
             .any(|h| h == defender_id),
         None => false,
     };
-    if confidential || hidden {
-        return Err(not_found(what));
+    if visibility.is_public() {
+        if confidential || hidden {
+            return Err(not_found(what));
+        }
+        return Ok(Vec::new());
     }
-    Ok(())
+    let mut read = Vec::new();
+    if confidential {
+        read.push(format!("case {case_id}"));
+    }
+    if let (true, Some(defender_id)) = (hidden, defender_id) {
+        read.push(format!("defender {defender_id}"));
+    }
+    Ok(read)
+}
+
+/// The confidential records a staff member reads with the records of a case: the case
+/// itself and the confidential defenders that `defender_ids` name.
+pub fn confidential_reads<'a>(
+    case: &Case,
+    hidden: &[String],
+    defender_ids: impl IntoIterator<Item = &'a str>,
+) -> Vec<String> {
+    let mut read: Vec<String> = case
+        .confidential
+        .then(|| format!("case {}", case.id))
+        .into_iter()
+        .collect();
+    let mut named: Vec<&str> = defender_ids
+        .into_iter()
+        .filter(|d| hidden.iter().any(|h| h == d))
+        .collect();
+    named.sort();
+    named.dedup();
+    read.extend(named.into_iter().map(|d| format!("defender {d}")));
+    read
 }
 
 /// The confidential defenders of a case: partners see none of their records.

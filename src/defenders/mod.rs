@@ -32,6 +32,15 @@ pub struct Defender {
     pub updated_at: NaiveDateTime,
 }
 
+impl crate::auth::Confidential for Defender {
+    fn confidential_refs(&self) -> Vec<String> {
+        self.confidential
+            .then(|| format!("defender {}", self.id))
+            .into_iter()
+            .collect()
+    }
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = crate::schema::defenders)]
 pub struct NewDefender {

@@ -20,6 +20,7 @@ pub struct DefenderQuery {
 
 #[get("/defenders")]
 pub async fn list(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     query: ApiQuery<DefenderQuery>,
@@ -48,6 +49,7 @@ pub async fn list(
     let rows = db
         .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
         .await?;
+    crate::auth::note_confidential_reads(&req, rows.iter());
     Ok(HttpResponse::Ok().json(redact(
         vis,
         &Page::from_rows(rows, &page, |d| vec![d.id.clone()]),
@@ -120,6 +122,7 @@ pub async fn delete(
 
 #[get("/defenders/{id}/cases")]
 pub async fn cases(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
@@ -129,11 +132,16 @@ pub async fn cases(
     let page = query.page(1)?;
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
-    let rows = db
+    let (rows, defender) = db
         .read(move |conn| {
-            store::visible(conn, &id, vis)?;
-            store::cases_of(conn, &id, vis, after.as_deref(), fetch)
+            let defender = store::visible(conn, &id, vis)?;
+            Ok((
+                store::cases_of(conn, &id, vis, after.as_deref(), fetch)?,
+                defender,
+            ))
         })
         .await?;
+    crate::auth::note_confidential_reads(&req, [&defender]);
+    crate::auth::note_confidential_reads(&req, rows.iter());
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
 }

@@ -34,6 +34,15 @@ pub struct Event {
     pub recorded_at: chrono::NaiveDateTime,
 }
 
+impl crate::auth::Confidential for Event {
+    fn confidential_refs(&self) -> Vec<String> {
+        self.confidential
+            .then(|| format!("event {}", self.id))
+            .into_iter()
+            .collect()
+    }
+}
+
 fn json_object<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
     match text
         .as_deref()

@@ -4,7 +4,7 @@ use crate::auth::{redact, Visibility};
 use crate::db::Db;
 use crate::error::{invalid, ApiResult};
 use crate::http::{Actor, ApiJson, ApiQuery, HttpSettings, Page, PageRequest, Problems};
-use actix_web::{get, http::header, post, web, HttpResponse};
+use actix_web::{get, http::header, post, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 
@@ -105,6 +105,7 @@ fn parse_history_query(query: ApiQuery<EventQuery>) -> ApiResult<HistoryQuery> {
 }
 
 async fn history(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     scope: Scope,
@@ -117,12 +118,16 @@ async fn history(
         after,
     } = parse_history_query(q)?;
     let fetch = page.fetch();
-    let rows = db
+    let (rows, mut reads) = db
         .read(move |conn| {
-            match &scope {
-                Scope::Case(id) => crate::cases::store::visible(conn, id, vis).map(drop)?,
-                Scope::Defender(id) => crate::defenders::store::visible(conn, id, vis).map(drop)?,
-            }
+            let reads = match &scope {
+                Scope::Case(id) => crate::auth::Confidential::confidential_refs(
+                    &crate::cases::store::visible(conn, id, vis)?,
+                ),
+                Scope::Defender(id) => crate::auth::Confidential::confidential_refs(
+                    &crate::defenders::store::visible(conn, id, vis)?,
+                ),
+            };
             if vis.is_public() {
                 filter.public = true;
                 filter.hidden_defenders = match &scope {
@@ -130,9 +135,19 @@ async fn history(
                     Scope::Defender(id) => crate::defenders::store::hidden_alongside(conn, id)?,
                 };
             }
-            store::page(conn, &scope, &filter, order, after, fetch)
+            Ok((
+                store::page(conn, &scope, &filter, order, after, fetch)?,
+                reads,
+            ))
         })
         .await?;
+    reads.extend(
+        rows.iter()
+            .flat_map(crate::auth::Confidential::confidential_refs),
+    );
+    reads
+        .into_iter()
+        .for_each(|read| crate::auth::note_confidential_read(&req, read));
     let page = Page::from_rows(rows, &page, |e| {
         vec![
             e.occurred_start.format("%Y-%m-%d").to_string(),
@@ -147,35 +162,38 @@ async fn history(
 /// The case's history: logged events and change records, oldest first by default.
 #[get("/cases/{id}/events")]
 pub async fn list(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
     query: ApiQuery<EventQuery>,
 ) -> ApiResult<HttpResponse> {
-    history(db, vis, Scope::Case(id.into_inner()), query).await
+    history(req, db, vis, Scope::Case(id.into_inner()), query).await
 }
 
 /// The history of every case a defender is in.
 #[get("/defenders/{id}/events")]
 pub async fn for_defender(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
     query: ApiQuery<EventQuery>,
 ) -> ApiResult<HttpResponse> {
-    history(db, vis, Scope::Defender(id.into_inner()), query).await
+    history(req, db, vis, Scope::Defender(id.into_inner()), query).await
 }
 
 #[get("/cases/{id}/events/{event_id}")]
 pub async fn get(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     path: web::Path<(String, String)>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, event_id) = path.into_inner();
-    let event = db
+    let (event, case) = db
         .read(move |conn| {
-            crate::cases::store::visible(conn, &case_id, vis)?;
+            let case = crate::cases::store::visible(conn, &case_id, vis)?;
             let event = store::get(conn, &case_id, &event_id)?;
             if vis.is_public() {
                 let hidden = crate::cases::store::hidden_defenders(conn, &case_id)?;
@@ -184,9 +202,11 @@ pub async fn get(
                     return Err(crate::error::not_found("event"));
                 }
             }
-            Ok(event)
+            Ok((event, case))
         })
         .await?;
+    crate::auth::note_confidential_reads(&req, [&case]);
+    crate::auth::note_confidential_reads(&req, [&event]);
     Ok(HttpResponse::Ok().json(redact(vis, &event)))
 }
 

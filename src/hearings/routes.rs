@@ -1,5 +1,5 @@
 use super::{store, CreateHearing, HearingView, UpdateHearing};
-use crate::auth::{redact, Visibility};
+use crate::auth::{note_confidential_read, redact, Visibility};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
@@ -29,6 +29,7 @@ fn after(page: &PageRequest) -> ApiResult<Option<(NaiveDateTime, String)>> {
 
 #[get("/trials/{id}/hearings")]
 pub async fn list(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
@@ -38,13 +39,17 @@ pub async fn list(
     let page = query.page(2)?;
     let position = after(&page)?;
     let fetch = page.fetch();
-    let rows = db
+    let (rows, reads) = db
         .read(move |conn| {
             let trial = crate::trials::store::get(conn, &trial_id)?;
-            crate::cases::store::require_visible(conn, &trial.case_id, None, vis, "trial")?;
-            store::page(conn, &trial_id, position, fetch)
+            let reads =
+                crate::cases::store::require_visible(conn, &trial.case_id, None, vis, "trial")?;
+            Ok((store::page(conn, &trial_id, position, fetch)?, reads))
         })
         .await?;
+    reads
+        .into_iter()
+        .for_each(|read| note_confidential_read(&req, read));
     let page = Page::from_rows(rows, &page, |h| time_key(&h.scheduled_at, &h.id));
     Ok(HttpResponse::Ok().json(redact(vis, &page.map(HearingView::from))))
 }
@@ -75,18 +80,23 @@ pub async fn create(
 
 #[get("/hearings/{id}")]
 pub async fn get(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let hearing = db
+    let (hearing, reads) = db
         .read(move |conn| {
             let hearing = store::get(conn, &id)?;
-            crate::cases::store::require_visible(conn, &hearing.case_id, None, vis, "hearing")?;
-            Ok(HearingView::from(hearing))
+            let reads =
+                crate::cases::store::require_visible(conn, &hearing.case_id, None, vis, "hearing")?;
+            Ok((HearingView::from(hearing), reads))
         })
         .await?;
+    reads
+        .into_iter()
+        .for_each(|read| note_confidential_read(&req, read));
     Ok(ok_versioned(hearing.version, &redact(vis, &hearing)))
 }
 
@@ -168,6 +178,7 @@ fn bound(
 
 #[get("/hearings")]
 pub async fn calendar(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     query: ApiQuery<CalendarQuery>,
@@ -196,6 +207,7 @@ pub async fn calendar(
     let rows = db
         .read(move |conn| store::calendar(conn, &filter, position, fetch))
         .await?;
+    crate::auth::note_confidential_reads(&req, rows.iter());
     let page = Page::from_rows(rows, &page, |e| time_key(&e.at_utc, &e.hearing.id));
     Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }
@@ -216,6 +228,7 @@ const FEED_CAP: i64 = 2000;
 /// 30 days ago on.
 #[get("/hearings.ics")]
 pub async fn feed(
+    req: HttpRequest,
     db: web::Data<Db>,
     settings: web::Data<crate::http::HttpSettings>,
     vis: Visibility,
@@ -238,6 +251,7 @@ pub async fn feed(
     let rows = db
         .read(move |conn| store::calendar(conn, &filter, None, FEED_CAP))
         .await?;
+    crate::auth::note_confidential_reads(&req, rows.iter());
     let body = super::ical::feed(&rows, settings.base_url.trim_end_matches('/'));
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")

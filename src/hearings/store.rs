@@ -205,6 +205,25 @@ pub struct CalendarEntry {
     pub defenders: Vec<CalendarDefender>,
     #[serde(skip)]
     pub at_utc: NaiveDateTime,
+    #[serde(skip)]
+    pub case_confidential: bool,
+}
+
+impl crate::auth::Confidential for CalendarEntry {
+    /// A confidential case's hearing, and the confidential defenders it names.
+    fn confidential_refs(&self) -> Vec<String> {
+        let case = self
+            .case_confidential
+            .then(|| format!("case {}", self.hearing.case_id));
+        case.into_iter()
+            .chain(
+                self.defenders
+                    .iter()
+                    .filter(|d| d.confidential)
+                    .map(|d| format!("defender {}", d.id)),
+            )
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -212,6 +231,8 @@ pub struct CalendarDefender {
     pub id: String,
     pub name: String,
     pub role_in_case: String,
+    #[serde(skip)]
+    pub confidential: bool,
 }
 
 /// Hearings across cases in time order, keyset on (scheduled_at, id).
@@ -231,6 +252,7 @@ pub fn calendar(
             trials::city,
             cases::title,
             cases::country,
+            cases::confidential,
         ))
         .into_boxed();
     if let Some(from) = filter.from {
@@ -252,7 +274,7 @@ pub fn calendar(
                 .or(h::scheduled_at.eq(at).and(h::id.gt(id))),
         );
     }
-    let rows: Vec<(Hearing, String, Option<String>, String, String)> = query
+    let rows: Vec<(Hearing, String, Option<String>, String, String, bool)> = query
         .order((h::scheduled_at, h::id))
         .limit(limit)
         .load(conn)?;
@@ -267,36 +289,41 @@ pub fn calendar(
     if filter.visibility.is_public() {
         linked = linked.filter(defenders::confidential.eq(false));
     }
-    let linked: Vec<(String, String, String, String)> = linked
+    let linked: Vec<(String, String, String, String, bool)> = linked
         .order((case_defenders::case_id, defenders::id))
         .select((
             case_defenders::case_id,
             defenders::id,
             defenders::name,
             case_defenders::role,
+            defenders::confidential,
         ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(hearing, court, city, case_title, country)| {
-            let defenders = linked
-                .iter()
-                .filter(|l| l.0 == hearing.case_id)
-                .map(|(_, id, name, role)| CalendarDefender {
-                    id: id.clone(),
-                    name: name.clone(),
-                    role_in_case: role.clone(),
-                })
-                .collect();
-            CalendarEntry {
-                at_utc: hearing.scheduled_at,
-                hearing: HearingView::from(hearing),
-                court,
-                city,
-                case_title,
-                country,
-                defenders,
-            }
-        })
+        .map(
+            |(hearing, court, city, case_title, country, case_confidential)| {
+                let defenders = linked
+                    .iter()
+                    .filter(|l| l.0 == hearing.case_id)
+                    .map(|(_, id, name, role, confidential)| CalendarDefender {
+                        id: id.clone(),
+                        name: name.clone(),
+                        role_in_case: role.clone(),
+                        confidential: *confidential,
+                    })
+                    .collect();
+                CalendarEntry {
+                    at_utc: hearing.scheduled_at,
+                    hearing: HearingView::from(hearing),
+                    court,
+                    city,
+                    case_title,
+                    country,
+                    defenders,
+                    case_confidential,
+                }
+            },
+        )
         .collect())
 }

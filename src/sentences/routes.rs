@@ -1,5 +1,5 @@
 use super::{store, CreateSentence, UpdateSentence};
-use crate::auth::Visibility;
+use crate::auth::{note_confidential_read, Visibility};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::{
@@ -9,6 +9,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 #[get("/cases/{id}/sentences")]
 pub async fn list(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
@@ -18,22 +19,27 @@ pub async fn list(
     let page = query.page(1)?;
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
-    let (rows, hidden) = db
+    let (rows, hidden, case) = db
         .read(move |conn| {
-            crate::cases::store::visible(conn, &case_id, vis)?;
-            let hidden = match vis {
-                Visibility::Public => crate::cases::store::hidden_defenders(conn, &case_id)?,
-                Visibility::Staff => Vec::new(),
-            };
+            let case = crate::cases::store::visible(conn, &case_id, vis)?;
+            let hidden = crate::cases::store::hidden_defenders(conn, &case_id)?;
             Ok((
                 store::page(conn, &case_id, after.as_deref(), fetch)?,
                 hidden,
+                case,
             ))
         })
         .await?;
     let mut page = Page::from_rows(rows, &page, |c| vec![c.id.clone()]);
-    // Records of confidential defenders are left out; the cursor still follows the rows.
-    page.items.retain(|c| !hidden.contains(&c.defender_id));
+    if vis.is_public() {
+        // Records of confidential defenders are left out; the cursor still follows the rows.
+        page.items.retain(|c| !hidden.contains(&c.defender_id));
+    } else {
+        let named = page.items.iter().map(|c| c.defender_id.as_str());
+        for read in crate::cases::store::confidential_reads(&case, &hidden, named) {
+            note_confidential_read(&req, read);
+        }
+    }
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -63,24 +69,28 @@ pub async fn create(
 
 #[get("/sentences/{id}")]
 pub async fn get(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let sentence = db
+    let (sentence, reads) = db
         .read(move |conn| {
             let sentence = store::get(conn, &id)?;
-            crate::cases::store::require_visible(
+            let reads = crate::cases::store::require_visible(
                 conn,
                 &sentence.case_id,
                 Some(&sentence.defender_id),
                 vis,
                 "sentence",
             )?;
-            Ok(sentence)
+            Ok((sentence, reads))
         })
         .await?;
+    reads
+        .into_iter()
+        .for_each(|read| note_confidential_read(&req, read));
     Ok(ok_versioned(sentence.version, &sentence))
 }
 

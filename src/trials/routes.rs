@@ -1,5 +1,5 @@
 use super::{store, CreateTrial, UpdateTrial};
-use crate::auth::Visibility;
+use crate::auth::{note_confidential_read, Visibility};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::{
@@ -9,6 +9,7 @@ use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
 #[get("/cases/{id}/trials")]
 pub async fn list(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
@@ -18,12 +19,13 @@ pub async fn list(
     let page = query.page(1)?;
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
-    let rows = db
+    let (rows, case) = db
         .read(move |conn| {
-            crate::cases::store::visible(conn, &case_id, vis)?;
-            store::page(conn, &case_id, after.as_deref(), fetch)
+            let case = crate::cases::store::visible(conn, &case_id, vis)?;
+            Ok((store::page(conn, &case_id, after.as_deref(), fetch)?, case))
         })
         .await?;
+    crate::auth::note_confidential_reads(&req, [&case]);
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
 }
 
@@ -53,18 +55,23 @@ pub async fn create(
 
 #[get("/trials/{id}")]
 pub async fn get(
+    req: HttpRequest,
     db: web::Data<Db>,
     vis: Visibility,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let trial = db
+    let (trial, reads) = db
         .read(move |conn| {
             let trial = store::get(conn, &id)?;
-            crate::cases::store::require_visible(conn, &trial.case_id, None, vis, "trial")?;
-            Ok(trial)
+            let reads =
+                crate::cases::store::require_visible(conn, &trial.case_id, None, vis, "trial")?;
+            Ok((trial, reads))
         })
         .await?;
+    reads
+        .into_iter()
+        .for_each(|read| note_confidential_read(&req, read));
     Ok(ok_versioned(trial.version, &trial))
 }
 

@@ -676,6 +676,130 @@ async fn writes_and_confidential_reads_are_audited_in_an_append_only_log() {
         .is_err());
 }
 
+/// Every path by which staff reach a confidential record leaves one audit row per
+/// confidential record read, naming it.
+#[tokio::test]
+async fn confidential_records_read_through_lists_histories_and_child_records_are_audited() {
+    let app = spawn_app().await;
+    let (public, hidden, secret_defender) = confidential_fixture(&app).await;
+    let (p, h, d) = (id(&public), id(&hidden), id(&secret_defender));
+    let charges = json_body(app.get(&format!("/api/v1/cases/{p}/charges")).await).await;
+    let secret_charge = charges["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["defender_id"] == d)
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let events = json_body(
+        app.get(&format!("/api/v1/cases/{p}/events?kind=threat"))
+            .await,
+    )
+    .await;
+    let secret_event = events["items"][0]["id"].as_str().unwrap().to_string();
+    let hidden_trial = json_body(app.get(&format!("/api/v1/cases/{h}/trials")).await).await
+        ["items"][0]["id"]
+        .as_str()
+        .map(str::to_string);
+
+    let researcher = app.client_as("researcher");
+    let paths = [
+        ("/api/v1/cases".to_string(), vec![format!("case {h}")]),
+        (
+            "/api/v1/cases?q=Secretova".to_string(),
+            vec![format!("case {h}")],
+        ),
+        (
+            "/api/v1/defenders".to_string(),
+            vec![format!("defender {d}")],
+        ),
+        (
+            format!("/api/v1/defenders/{d}/cases"),
+            vec![format!("defender {d}")],
+        ),
+        (
+            format!("/api/v1/cases/{p}/charges"),
+            vec![format!("defender {d}")],
+        ),
+        (
+            format!("/api/v1/charges/{secret_charge}"),
+            vec![format!("defender {d}")],
+        ),
+        (
+            format!("/api/v1/cases/{p}/events"),
+            vec![format!("event {secret_event}")],
+        ),
+        (
+            format!("/api/v1/cases/{p}/events/{secret_event}"),
+            vec![format!("event {secret_event}")],
+        ),
+        (
+            format!("/api/v1/cases/{h}/events"),
+            vec![format!("case {h}")],
+        ),
+        (
+            format!("/api/v1/cases/{h}/trials"),
+            vec![format!("case {h}")],
+        ),
+        (
+            "/api/v1/hearings?from=2016-01-01".to_string(),
+            vec![format!("defender {d}")],
+        ),
+    ];
+    for (path, expected) in paths {
+        let before = app.count("audit_log");
+        let response = researcher.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let log = json_body(
+            app.get("/api/v1/audit?actor=Test%20researcher&limit=200")
+                .await,
+        )
+        .await;
+        let resources: Vec<String> = log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == format!("GET {}", path.split('?').next().unwrap()))
+            .filter_map(|e| e["resource"].as_str().map(str::to_string))
+            .collect();
+        for record in &expected {
+            assert!(
+                resources.contains(record),
+                "GET {path} logs {record}: {resources:?}"
+            );
+        }
+        assert!(app.count("audit_log") > before, "GET {path} is audited");
+    }
+    if let Some(trial) = hidden_trial {
+        let response = researcher
+            .get(app.url(&format!("/api/v1/trials/{trial}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            app.count(&format!(
+                "audit_log WHERE action = 'GET /api/v1/trials/{trial}' AND resource = 'case {h}'"
+            )),
+            1
+        );
+    }
+    // Reading only public records leaves no trace of a confidential read.
+    let before = app.count("audit_log");
+    let other = app.create_case("Open case").await;
+    let after_create = app.count("audit_log");
+    assert_eq!(after_create, before + 1, "the write is audited");
+    let response = researcher
+        .get(app.url(&format!("/api/v1/cases/{}/charges", id(&other))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(app.count("audit_log"), after_create);
+}
+
 #[tokio::test]
 async fn tokens_are_rate_limited_and_failed_logins_throttled() {
     let app = spawn_app_with(|s| {

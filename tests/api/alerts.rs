@@ -1056,3 +1056,79 @@ async fn without_an_smtp_server_mail_is_written_to_eml_files() {
         1
     );
 }
+
+#[tokio::test]
+async fn a_change_its_timeline_event_and_its_alerts_commit_together_or_not_at_all() {
+    let sink = MailSink::start();
+    let app = spawn_app_with(|s| mail_to(s, &sink, false)).await;
+    let (case, defender) = app.case_with_defender().await;
+    app.create(
+        "/api/v1/subscriptions",
+        json!({"subscriber": {"name": "Ana", "email": "ana@partners.example"}, "case_id": id(&case)}),
+    )
+    .await;
+    let token: Option<String> = {
+        use case_tracker::schema::subscribers::dsl::*;
+        subscribers
+            .select(confirmation_token)
+            .first(&mut app.db())
+            .expect("token")
+    };
+    let confirmed = reqwest::Client::new()
+        .post(app.url(&format!("/confirm/{}", token.expect("a token"))))
+        .send()
+        .await
+        .expect("confirm");
+    assert_eq!(confirmed.status(), StatusCode::OK);
+
+    // Make the alert's insert fail, after the charge and its event have been written.
+    let ddl: &[&str] = if crate::helpers::backend_is_postgres() {
+        &[
+            "CREATE FUNCTION refuse_alert() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'forced failure'; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER refuse_alert BEFORE INSERT ON alerts FOR EACH ROW WHEN (NEW.kind = 'event') EXECUTE FUNCTION refuse_alert()",
+        ]
+    } else {
+        &["CREATE TRIGGER refuse_alert BEFORE INSERT ON alerts WHEN NEW.kind = 'event' BEGIN SELECT RAISE(ABORT, 'forced failure'); END"]
+    };
+    let mut conn = app.db();
+    for statement in ddl {
+        diesel::sql_query(*statement)
+            .execute(&mut conn)
+            .expect("install the trigger");
+    }
+    let before = (
+        app.count("charges"),
+        app.count("events"),
+        app.count("alerts"),
+    );
+    let charge = json!({"defender_id": id(&defender), "legal_basis": "art. 174"});
+    let path = format!("/api/v1/cases/{}/charges", id(&case));
+    assert_problem(
+        app.post(&path, &charge).await,
+        StatusCode::INTERNAL_SERVER_ERROR,
+    )
+    .await;
+    assert_eq!(
+        (
+            app.count("charges"),
+            app.count("events"),
+            app.count("alerts")
+        ),
+        before,
+        "the charge, its event and its alert are all rolled back"
+    );
+
+    diesel::sql_query("DROP TRIGGER refuse_alert ON alerts")
+        .execute(&mut conn)
+        .or_else(|_| diesel::sql_query("DROP TRIGGER refuse_alert").execute(&mut conn))
+        .expect("remove the trigger");
+    assert_eq!(app.post(&path, &charge).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        (
+            app.count("charges"),
+            app.count("events"),
+            app.count("alerts WHERE kind = 'event'")
+        ),
+        (before.0 + 1, before.1 + 1, 1)
+    );
+}
