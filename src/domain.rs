@@ -258,6 +258,23 @@ pub fn valid_email(text: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// An ISO 3166-1 alpha-2 country code, as the OpenAPI document describes it: one of
+/// the codes of the country list.
+pub struct CountryCode;
+
+impl utoipa::PartialSchema for CountryCode {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        let codes: Vec<&str> = rust_iso3166::ALL.iter().map(|c| c.alpha2).collect();
+        utoipa::openapi::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .enum_values(Some(codes))
+            .description(Some("ISO 3166-1 alpha-2 country code, e.g. KZ"))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for CountryCode {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

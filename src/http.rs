@@ -467,7 +467,7 @@ impl IfMatch {
             IfMatch::Any => Ok(()),
             IfMatch::Versions(v) if v.contains(&current) => Ok(()),
             IfMatch::Versions(_) => Err(ApiError::PreconditionFailed(format!(
-                "the resource has changed: its current ETag is \"{current}\"; fetch it again and reapply your change"
+                "If-Match does not name the current version: its ETag is \"{current}\" (quotes included); fetch it again and reapply your change"
             ))),
         }
     }
@@ -489,9 +489,10 @@ fn parse_if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
     }
     let mut versions = Vec::new();
     for value in values {
-        let text = value
-            .to_str()
-            .map_err(|_| ApiError::BadRequest("If-Match is not valid ASCII".into()))?;
+        // A value that is not visible ASCII holds no ETag of ours: it matches nothing.
+        let Ok(text) = value.to_str() else {
+            continue;
+        };
         for tag in text.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             if tag == "*" {
                 return Ok(IfMatch::Any);
@@ -500,13 +501,9 @@ fn parse_if_match(req: &HttpRequest) -> ApiResult<IfMatch> {
             if tag.starts_with("W/") {
                 continue;
             }
-            let inner = tag
-                .strip_prefix('"')
-                .and_then(|t| t.strip_suffix('"'))
-                .ok_or_else(|| {
-                    ApiError::BadRequest(format!("If-Match: {tag} is not an entity tag"))
-                })?;
-            if let Ok(v) = inner.parse::<i64>() {
+            // Anything but a quoted version can never match (412 says what to send).
+            let inner = tag.strip_prefix('"').and_then(|t| t.strip_suffix('"'));
+            if let Some(v) = inner.and_then(|t| t.parse::<i64>().ok()) {
                 versions.push(v);
             }
         }
@@ -612,7 +609,7 @@ impl PageRequest {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -695,9 +692,13 @@ pub fn parse_vocab_param<T>(
 }
 
 /// The query of a list that has no filters.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }

@@ -17,6 +17,7 @@ pub mod generate;
 pub mod hearings;
 pub mod http;
 pub mod interventions;
+pub mod openapi;
 pub mod schema;
 pub mod search;
 pub mod sentences;

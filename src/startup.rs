@@ -11,10 +11,13 @@ use crate::{
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::{from_fn, DefaultHeaders, Next};
+use actix_web::middleware::{from_fn, Next};
 use actix_web::{get, web, App, HttpResponse, HttpServer, ResponseError};
 use std::net::TcpListener;
 use std::time::Instant;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
 
 pub struct Application {
     port: u16,
@@ -90,6 +93,8 @@ pub fn run(
     alerts: crate::configuration::AlertSettings,
     templates: crate::alerts::mail::Templates,
 ) -> std::io::Result<Server> {
+    let spec = std::sync::Arc::new(crate::openapi::document());
+    let allowed = web::Data::new((*spec).clone());
     let db = web::Data::new(db);
     let alerts = web::Data::new(alerts);
     let templates = web::Data::new(templates);
@@ -97,7 +102,7 @@ pub fn run(
     let limits = web::Data::new(limits);
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(security_headers())
+            .wrap(from_fn(security_headers))
             .wrap(from_fn(reject_nul))
             .wrap(from_fn(log_request))
             .app_data(db.clone())
@@ -105,27 +110,42 @@ pub fn run(
             .app_data(limits.clone())
             .app_data(alerts.clone())
             .app_data(templates.clone())
-            .service(health)
-            .service(ready)
-            .service(subscriptions::links::confirm_page)
-            .service(subscriptions::links::confirm)
-            .service(subscriptions::links::unsubscribe_page)
-            .service(subscriptions::links::unsubscribe)
+            .app_data(allowed.clone())
+            // The contract and its documentation page need no token; registered before
+            // the /api/v1 scope so that its authentication does not apply to them.
             .service(
-                web::scope("/api/v1")
+                SwaggerUi::new("/docs/{_:.*}")
+                    .external_url_unchecked("/api/v1/openapi.json", (*spec).clone()),
+            )
+            .service(web::redirect("/docs", "/docs/"))
+            .into_utoipa_app()
+            .configure(public_routes)
+            .service(
+                utoipa_actix_web::scope("/api/v1")
                     .wrap(from_fn(crate::auth::middleware::authenticate))
                     .configure(api_routes),
             )
-            .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(ApiError::NotFound("no such route".into()))
-            }))
+            .into_app()
+            .default_service(web::to(no_such_route))
     })
     .listen(listener)?
     .run();
     Ok(server)
 }
 
-pub fn api_routes(cfg: &mut web::ServiceConfig) {
+/// The routes outside /api/v1: health, readiness, and the links in alert emails.
+pub fn public_routes(cfg: &mut ServiceConfig) {
+    cfg.service(health)
+        .service(ready)
+        .service(subscriptions::links::confirm_page)
+        .service(subscriptions::links::confirm)
+        .service(subscriptions::links::unsubscribe_page)
+        .service(subscriptions::links::unsubscribe);
+}
+
+/// Every /api/v1 route. Each handler carries its OpenAPI description, which
+/// `utoipa_actix_web` collects from here: a route without one does not compile.
+pub fn api_routes(cfg: &mut ServiceConfig) {
     cfg.service(crate::auth::routes::create)
         .service(crate::auth::routes::list)
         .service(crate::auth::routes::revoke)
@@ -186,17 +206,58 @@ pub fn api_routes(cfg: &mut web::ServiceConfig) {
         .service(alerts::routes::retry);
 }
 
+/// A known path asked with a method it does not have gets 405 and `Allow`; anything
+/// else 404.
+async fn no_such_route(
+    req: actix_web::HttpRequest,
+    spec: web::Data<serde_json::Value>,
+) -> HttpResponse {
+    match crate::openapi::allowed_methods(&spec, req.path()) {
+        Some(methods) if !methods.is_empty() => {
+            let mut response = ApiError::MethodNotAllowed(format!(
+                "{} is not allowed here; allowed: {}",
+                req.method(),
+                methods.join(", ")
+            ))
+            .error_response();
+            if let Ok(value) = HeaderValue::from_str(&methods.join(", ")) {
+                response
+                    .headers_mut()
+                    .insert(actix_web::http::header::ALLOW, value);
+            }
+            response
+        }
+        _ => ApiError::NotFound("no such route".into()).error_response(),
+    }
+}
+
 /// Headers for an API that serves JSON to scripts and never to be framed or sniffed.
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Referrer-Policy", "no-referrer"))
-        .add(("Cache-Control", "no-store"))
-        .add((
-            "Content-Security-Policy",
-            "default-src 'none'; frame-ancestors 'none'",
-        ))
+/// The documentation page loads its own scripts and styles, and nothing else.
+async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let docs = req.path().starts_with("/docs");
+    let mut response = next.call(req).await?;
+    let policy = if docs {
+        "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+    } else {
+        "default-src 'none'; frame-ancestors 'none'"
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        ("x-content-type-options", "nosniff"),
+        ("x-frame-options", "DENY"),
+        ("referrer-policy", "no-referrer"),
+        ("cache-control", "no-store"),
+        ("content-security-policy", policy),
+    ] {
+        let name = HeaderName::from_static(name);
+        if !headers.contains_key(&name) {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+    }
+    Ok(response)
 }
 
 /// One log line per request with its status and latency, and an `X-Request-Id`.
@@ -246,15 +307,47 @@ async fn reject_nul(
     Ok(next.call(req).await?.map_into_left_body())
 }
 
+#[utoipa::path(
+    tag = "service",
+    security(()),
+    responses(
+        (status = OK, description = "The process is alive", body = crate::startup::Health)
+    )
+)]
 #[get("/health")]
-async fn health() -> HttpResponse {
+pub async fn health() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
+}
+
+/// `GET /health`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+}
+
+/// `GET /ready`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// Always `ready`.
+    pub status: String,
+    /// `sqlite` or `postgres`.
+    pub database: String,
+    pub alerts: crate::alerts::Backlog,
 }
 
 /// Ready when the database answers and every migration has been applied; also tells
 /// how many alerts wait to be sent and how many failed, for monitoring.
+#[utoipa::path(
+    tag = "service",
+    security(()),
+    responses(
+        (status = OK, description = "The database answers, migrations are applied; alert backlog", body = crate::startup::Readiness),
+        (status = SERVICE_UNAVAILABLE, description = "Not ready, and why", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[get("/ready")]
-async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
+pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let backend = db.backend().as_str();
     let pending = db
         .read(|conn| {

@@ -16,7 +16,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::alerts)]
 pub struct Alert {
     pub id: String,
@@ -90,7 +90,7 @@ impl NewAlert {
 }
 
 /// The pending and failed counts that `/ready` reports.
-#[derive(Debug, Clone, Copy, Serialize)]
+#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
 pub struct Backlog {
     pub pending: i64,
     pub failed: i64,

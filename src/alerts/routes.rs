@@ -6,17 +6,31 @@ use crate::vocabulary::AlertStatus;
 use actix_web::{get, post, web, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AlertQuery {
+    #[param(value_type = Option<crate::vocabulary::AlertStatus>)]
     status: Option<String>,
+    /// A subscriber id.
     subscriber: Option<String>,
+    /// A case id.
     case: Option<String>,
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 /// The delivery log: every alert with its status, attempts and last error.
+#[utoipa::path(
+    tag = "alerts",
+    params(crate::alerts::routes::AlertQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::alerts::Alert>)
+    )
+)]
 #[get("/alerts")]
 pub async fn list(db: web::Data<Db>, query: ApiQuery<AlertQuery>) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
@@ -43,6 +57,14 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<AlertQuery>) -> ApiResult<H
 }
 
 /// Queues a failed alert again, due now, with a fresh set of attempts.
+#[utoipa::path(
+    tag = "alerts",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "OK", body = crate::alerts::Alert),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[post("/alerts/{id}/retry")]
 pub async fn retry(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();

@@ -38,7 +38,7 @@ pub fn hash_secret(secret: &str) -> String {
         .collect()
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::api_tokens)]
 pub struct Token {
     pub id: String,
@@ -58,7 +58,7 @@ pub struct Token {
 }
 
 /// A token as issued: the only time its secret is shown.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IssuedToken {
     #[serde(flatten)]
     pub token: Token,
@@ -66,7 +66,7 @@ pub struct IssuedToken {
 }
 
 /// Body of `POST /tokens`.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateToken {
     /// The person or system the token is for.
@@ -83,7 +83,7 @@ pub struct CreateToken {
     pub subscriber: Option<NewSubscriber>,
 }
 
-#[derive(Debug, Clone, Deserialize, Validate)]
+#[derive(Debug, Clone, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewSubscriber {
     #[validate(

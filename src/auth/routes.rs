@@ -6,6 +6,13 @@ use crate::vocabulary::Role;
 use actix_web::{delete, get, post, web, HttpResponse};
 use serde::Deserialize;
 
+#[utoipa::path(
+    tag = "access",
+    request_body = crate::auth::CreateToken,
+    responses(
+        (status = CREATED, description = "Issued; the secret is shown this once", body = crate::auth::IssuedToken)
+    )
+)]
 #[post("/tokens")]
 pub async fn create(
     db: web::Data<Db>,
@@ -34,6 +41,13 @@ pub async fn create(
     Ok(HttpResponse::Created().json(issued))
 }
 
+#[utoipa::path(
+    tag = "access",
+    params(crate::http::PageQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::auth::Token>)
+    )
+)]
 #[get("/tokens")]
 pub async fn list(db: web::Data<Db>, query: ApiQuery<PageQuery>) -> ApiResult<HttpResponse> {
     let page = query.page(1)?;
@@ -46,6 +60,13 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<PageQuery>) -> ApiResult<Ht
 }
 
 /// Revokes a token; it stops working on the next request.
+#[utoipa::path(
+    tag = "access",
+    params(("id" = String, Path)),
+    responses(
+        (status = NO_CONTENT, description = "Done")
+    )
+)]
 #[delete("/tokens/{id}")]
 pub async fn revoke(
     db: web::Data<Db>,
@@ -58,16 +79,30 @@ pub async fn revoke(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
+    /// The user the entries are about.
     actor: Option<String>,
+    /// RFC 3339 instant.
+    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
     since: Option<String>,
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
 /// The audit log, oldest first.
+#[utoipa::path(
+    tag = "access",
+    params(crate::auth::routes::AuditQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::auth::store::AuditEntry>)
+    )
+)]
 #[get("/audit")]
 pub async fn audit(db: web::Data<Db>, query: ApiQuery<AuditQuery>) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;

@@ -78,7 +78,7 @@ pub fn revoke(conn: &mut DbConnection, id: &str, by: &str) -> ApiResult<Token> {
     get(conn, id)
 }
 
-#[derive(Debug, Clone, Insertable, Queryable, Selectable, serde::Serialize)]
+#[derive(Debug, Clone, Insertable, Queryable, Selectable, serde::Serialize, utoipa::ToSchema)]
 #[diesel(table_name = audit_log)]
 pub struct AuditEntry {
     pub id: String,

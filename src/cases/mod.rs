@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::cases, treat_none_as_null = true)]
 pub struct Case {
     pub id: String,
@@ -22,6 +22,7 @@ pub struct Case {
     pub closed_reason: Option<String>,
     pub summary: Option<String>,
     #[serde(serialize_with = "crate::domain::json_list")]
+    #[schema(value_type = Vec<String>)]
     pub subjects: String,
     pub opened_on: Option<NaiveDate>,
     pub confidential: bool,
@@ -60,7 +61,7 @@ pub struct NewCase {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "closing_rule", skip_on_field_errors = false))]
 pub struct CreateCase {
@@ -89,19 +90,22 @@ fn open() -> CaseStatus {
     CaseStatus::Open
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCase {
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
     )]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_country"))]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub status: Option<CaseStatus>,
     #[serde(default, deserialize_with = "nullable")]
     pub closed_reason: Option<Option<ClosedReason>>,
@@ -109,11 +113,13 @@ pub struct UpdateCase {
     #[validate(length(max = 20000))]
     pub summary: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_subjects"))]
     pub subjects: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub opened_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub confidential: Option<bool>,
 }
 
@@ -205,13 +211,13 @@ impl UpdateCase {
 }
 
 /// Body of `PUT /cases/{id}/defenders/{defender_id}`.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinkDefender {
     pub role: CaseRole,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::case_defenders)]
 pub struct CaseDefenderLink {
     pub case_id: String,
@@ -222,14 +228,14 @@ pub struct CaseDefenderLink {
 }
 
 /// A defender as embedded in a case: the defender plus their part in it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseDefender {
     #[serde(flatten)]
     pub defender: crate::defenders::Defender,
     pub role_in_case: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TrialWithHearings {
     #[serde(flatten)]
     pub trial: crate::trials::Trial,
@@ -237,7 +243,7 @@ pub struct TrialWithHearings {
 }
 
 /// `GET /cases/{id}`: the case with everything recorded in it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CaseDetail {
     #[serde(flatten)]
     pub case: Case,

@@ -11,16 +11,29 @@ use crate::vocabulary::CaseStatus;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CaseQuery {
+    /// ISO 3166-1 alpha-2 code.
+    #[param(value_type = Option<crate::domain::CountryCode>)]
     country: Option<String>,
+    #[param(value_type = Option<crate::vocabulary::CaseStatus>)]
     status: Option<String>,
+    /// Cases tagged with this subject.
+    #[param(min_length = 1, max_length = 100)]
     subject: Option<String>,
+    /// Cases this defender (id) is in.
     defender: Option<String>,
+    /// Full-text search over titles, summaries, the names of defenders and the history.
+    #[param(min_length = 1, max_length = 200)]
     q: Option<String>,
+    /// RFC 3339 instant or YYYY-MM-DD.
     updated_since: Option<String>,
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -39,6 +52,13 @@ fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDate
     None
 }
 
+#[utoipa::path(
+    tag = "cases",
+    params(crate::cases::routes::CaseQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::cases::Case>)
+    )
+)]
 #[get("/cases")]
 pub async fn list(
     req: HttpRequest,
@@ -117,6 +137,13 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
 }
 
+#[utoipa::path(
+    tag = "cases",
+    request_body = crate::cases::CreateCase,
+    responses(
+        (status = CREATED, description = "Created", body = crate::cases::Case)
+    )
+)]
 #[post("/cases")]
 pub async fn create(
     req: HttpRequest,
@@ -136,6 +163,13 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "OK", body = crate::cases::CaseDetail)
+    )
+)]
 #[get("/cases/{id}")]
 pub async fn get(
     req: HttpRequest,
@@ -154,6 +188,15 @@ pub async fn get(
     Ok(ok_versioned(detail.case.version, &redact(vis, &detail)))
 }
 
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    request_body = crate::cases::UpdateCase,
+    responses(
+        (status = OK, description = "OK", body = crate::cases::Case),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[patch("/cases/{id}")]
 pub async fn update(
     db: web::Data<Db>,
@@ -176,6 +219,14 @@ pub async fn update(
     Ok(ok_versioned(case.version, &case))
 }
 
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    responses(
+        (status = NO_CONTENT, description = "Done"),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[delete("/cases/{id}")]
 pub async fn delete(
     db: web::Data<Db>,
@@ -193,6 +244,16 @@ pub async fn delete(
     Ok(no_content())
 }
 
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = String, Path, description = "The case id"), ("defender_id" = String, Path, description = "The defender id")),
+    request_body = crate::cases::LinkDefender,
+    responses(
+        (status = OK, description = "The link existed; its role is updated", body = crate::cases::CaseDefenderLink),
+        (status = CREATED, description = "Linked", body = crate::cases::CaseDefenderLink),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[put("/cases/{id}/defenders/{defender_id}")]
 pub async fn link_defender(
     db: web::Data<Db>,
@@ -218,6 +279,14 @@ pub async fn link_defender(
     Ok(response.json(link))
 }
 
+#[utoipa::path(
+    tag = "cases",
+    params(("id" = String, Path, description = "The case id"), ("defender_id" = String, Path, description = "The defender id")),
+    responses(
+        (status = NO_CONTENT, description = "Done"),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[delete("/cases/{id}/defenders/{defender_id}")]
 pub async fn unlink_defender(
     db: web::Data<Db>,

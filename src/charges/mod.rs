@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::charges, treat_none_as_null = true)]
 pub struct Charge {
     pub id: String,
@@ -43,7 +43,7 @@ pub struct NewCharge {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCharge {
     #[validate(length(min = 1, max = 100))]
@@ -66,10 +66,11 @@ fn pending() -> ChargeStatus {
     ChargeStatus::Pending
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCharge {
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
@@ -81,6 +82,7 @@ pub struct UpdateCharge {
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub brought_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub status: Option<ChargeStatus>,
 }
 

@@ -7,6 +7,13 @@ use crate::http::{
 };
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
+#[utoipa::path(
+    tag = "charges",
+    params(("id" = String, Path, description = "The case id"), crate::http::PageQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::charges::Charge>)
+    )
+)]
 #[get("/cases/{id}/charges")]
 pub async fn list(
     req: HttpRequest,
@@ -43,6 +50,14 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(page))
 }
 
+#[utoipa::path(
+    tag = "charges",
+    params(("id" = String, Path, description = "The case id")),
+    request_body = crate::charges::CreateCharge,
+    responses(
+        (status = CREATED, description = "Created", body = crate::charges::Charge)
+    )
+)]
 #[post("/cases/{id}/charges")]
 pub async fn create(
     req: HttpRequest,
@@ -67,6 +82,13 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    tag = "charges",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "OK", body = crate::charges::Charge)
+    )
+)]
 #[get("/charges/{id}")]
 pub async fn get(
     req: HttpRequest,
@@ -94,6 +116,15 @@ pub async fn get(
     Ok(ok_versioned(charge.version, &charge))
 }
 
+#[utoipa::path(
+    tag = "charges",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    request_body = crate::charges::UpdateCharge,
+    responses(
+        (status = OK, description = "OK", body = crate::charges::Charge),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[patch("/charges/{id}")]
 pub async fn update(
     db: web::Data<Db>,
@@ -116,6 +147,14 @@ pub async fn update(
     Ok(ok_versioned(charge.version, &charge))
 }
 
+#[utoipa::path(
+    tag = "charges",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    responses(
+        (status = NO_CONTENT, description = "Done"),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[delete("/charges/{id}")]
 pub async fn delete(
     db: web::Data<Db>,

@@ -5,13 +5,24 @@ use crate::http::{ApiQuery, Page, PageRequest};
 use actix_web::{get, web, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CountryQuery {
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    tag = "countries",
+    params(crate::countries::routes::CountryQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::countries::Country>)
+    )
+)]
 #[get("/countries")]
 pub async fn list(db: web::Data<Db>, query: ApiQuery<CountryQuery>) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
@@ -26,6 +37,13 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<CountryQuery>) -> ApiResult
     Ok(HttpResponse::Ok().json(page))
 }
 
+#[utoipa::path(
+    tag = "countries",
+    params(("code" = String, Path, description = "ISO 3166-1 alpha-2 code")),
+    responses(
+        (status = OK, description = "OK", body = crate::countries::Country)
+    )
+)]
 #[get("/countries/{code}")]
 pub async fn get(db: web::Data<Db>, code: web::Path<String>) -> ApiResult<HttpResponse> {
     let code = code.into_inner();

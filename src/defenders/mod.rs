@@ -11,12 +11,13 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::defenders, treat_none_as_null = true)]
 pub struct Defender {
     pub id: String,
     pub name: String,
     #[serde(serialize_with = "crate::domain::json_list")]
+    #[schema(value_type = Vec<String>)]
     pub other_names: String,
     #[serde(skip)]
     pub search_names: String,
@@ -58,7 +59,7 @@ pub struct NewDefender {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDefender {
     #[validate(
@@ -80,30 +81,35 @@ pub struct CreateDefender {
     pub confidential: bool,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDefender {
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(
         length(min = 1, max = 200),
         custom(function = "crate::domain::not_blank")
     )]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_names"))]
     pub other_names: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub role: Option<DefenderRole>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 300))]
     pub organisation: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_country"))]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]
     pub details: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub confidential: Option<bool>,
 }
 

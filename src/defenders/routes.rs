@@ -9,15 +9,30 @@ use crate::http::{
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DefenderQuery {
+    /// Searches names and other spellings, ignoring case, accents and script.
+    #[param(min_length = 1, max_length = 200)]
     q: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    #[param(value_type = Option<crate::domain::CountryCode>)]
     country: Option<String>,
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    tag = "defenders",
+    params(crate::defenders::routes::DefenderQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::defenders::Defender>)
+    )
+)]
 #[get("/defenders")]
 pub async fn list(
     req: HttpRequest,
@@ -56,6 +71,13 @@ pub async fn list(
     )))
 }
 
+#[utoipa::path(
+    tag = "defenders",
+    request_body = crate::defenders::CreateDefender,
+    responses(
+        (status = CREATED, description = "Created", body = crate::defenders::Defender)
+    )
+)]
 #[post("/defenders")]
 pub async fn create(
     req: HttpRequest,
@@ -72,6 +94,13 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    tag = "defenders",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "OK", body = crate::defenders::Defender)
+    )
+)]
 #[get("/defenders/{id}")]
 pub async fn get(
     req: HttpRequest,
@@ -87,6 +116,15 @@ pub async fn get(
     Ok(ok_versioned(defender.version, &redact(vis, &defender)))
 }
 
+#[utoipa::path(
+    tag = "defenders",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    request_body = crate::defenders::UpdateDefender,
+    responses(
+        (status = OK, description = "OK", body = crate::defenders::Defender),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[patch("/defenders/{id}")]
 pub async fn update(
     db: web::Data<Db>,
@@ -108,6 +146,14 @@ pub async fn update(
     Ok(ok_versioned(defender.version, &defender))
 }
 
+#[utoipa::path(
+    tag = "defenders",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    responses(
+        (status = NO_CONTENT, description = "Done"),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[delete("/defenders/{id}")]
 pub async fn delete(
     db: web::Data<Db>,
@@ -120,6 +166,13 @@ pub async fn delete(
     Ok(no_content())
 }
 
+#[utoipa::path(
+    tag = "defenders",
+    params(("id" = String, Path), crate::http::PageQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::cases::Case>)
+    )
+)]
 #[get("/defenders/{id}/cases")]
 pub async fn cases(
     req: HttpRequest,

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-#[derive(Debug, Clone, Queryable, Selectable, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::events)]
 pub struct Event {
     pub id: String,
@@ -23,10 +23,12 @@ pub struct Event {
     pub source_url: Option<String>,
     pub intervention_id: Option<String>,
     #[serde(serialize_with = "crate::domain::json_list")]
+    #[schema(value_type = Vec<String>)]
     pub defender_ids: String,
     pub record_type: Option<String>,
     pub record_id: Option<String>,
     #[serde(serialize_with = "json_object")]
+    #[schema(value_type = Option<Object>)]
     pub changes: Option<String>,
     pub actor: String,
     pub confidential: bool,
@@ -54,7 +56,7 @@ fn json_object<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::O
 }
 
 /// Body of `POST /cases/{id}/events`: something that happened, as a researcher logs it.
-#[derive(Debug, serde::Deserialize, validator::Validate)]
+#[derive(Debug, serde::Deserialize, validator::Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogEvent {
     pub kind: crate::vocabulary::EventKind,

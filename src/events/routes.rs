@@ -10,14 +10,22 @@ use serde::Deserialize;
 
 const RECORDED_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
+    /// Only events of these kinds (comma-separated).
     kind: Option<String>,
+    /// YYYY, YYYY-MM or YYYY-MM-DD: from the start of that period.
     since: Option<String>,
+    /// YYYY, YYYY-MM or YYYY-MM-DD: to the end of that period.
     until: Option<String>,
+    /// `asc` (oldest first, the default) or `desc`.
     order: Option<String>,
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -160,6 +168,13 @@ async fn history(
 }
 
 /// The case's history: logged events and change records, oldest first by default.
+#[utoipa::path(
+    tag = "events",
+    params(("id" = String, Path, description = "The case id"), crate::events::routes::EventQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::events::Event>)
+    )
+)]
 #[get("/cases/{id}/events")]
 pub async fn list(
     req: HttpRequest,
@@ -172,6 +187,13 @@ pub async fn list(
 }
 
 /// The history of every case a defender is in.
+#[utoipa::path(
+    tag = "events",
+    params(("id" = String, Path, description = "The defender id"), crate::events::routes::EventQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::events::Event>)
+    )
+)]
 #[get("/defenders/{id}/events")]
 pub async fn for_defender(
     req: HttpRequest,
@@ -183,6 +205,13 @@ pub async fn for_defender(
     history(req, db, vis, Scope::Defender(id.into_inner()), query).await
 }
 
+#[utoipa::path(
+    tag = "events",
+    params(("id" = String, Path, description = "The case id"), ("event_id" = String, Path, description = "The event id")),
+    responses(
+        (status = OK, description = "OK", body = crate::events::Event)
+    )
+)]
 #[get("/cases/{id}/events/{event_id}")]
 pub async fn get(
     req: HttpRequest,
@@ -212,6 +241,14 @@ pub async fn get(
 
 /// Logs something that happened in the case. Events are never edited: a correction
 /// is a new event.
+#[utoipa::path(
+    tag = "events",
+    params(("id" = String, Path, description = "The case id")),
+    request_body = crate::events::LogEvent,
+    responses(
+        (status = CREATED, description = "Logged", body = crate::events::Event)
+    )
+)]
 #[post("/cases/{id}/events")]
 pub async fn create(
     db: web::Data<Db>,

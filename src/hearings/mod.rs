@@ -50,7 +50,7 @@ pub struct NewHearing {
 }
 
 /// A hearing as the API shows it: `scheduled_at` in the court's time zone.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HearingView {
     pub id: String,
     pub trial_id: String,
@@ -110,7 +110,7 @@ impl Hearing {
     }
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateHearing {
     /// RFC 3339 with the court's UTC offset, e.g. 2016-10-12T10:00:00+06:00.
@@ -132,19 +132,23 @@ fn scheduled() -> HearingStatus {
     HearingStatus::Scheduled
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateHearing {
     /// Moves the hearing to another trial of the same case.
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 100))]
     pub trial_id: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub scheduled_at: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(length(min = 1, max = 64))]
     pub time_zone: Option<String>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub status: Option<HearingStatus>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]

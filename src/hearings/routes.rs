@@ -27,6 +27,13 @@ fn after(page: &PageRequest) -> ApiResult<Option<(NaiveDateTime, String)>> {
     Ok(Some((at, keys[1].clone())))
 }
 
+#[utoipa::path(
+    tag = "hearings",
+    params(("id" = String, Path, description = "The trial id"), crate::http::PageQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::hearings::HearingView>)
+    )
+)]
 #[get("/trials/{id}/hearings")]
 pub async fn list(
     req: HttpRequest,
@@ -54,6 +61,14 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(redact(vis, &page.map(HearingView::from))))
 }
 
+#[utoipa::path(
+    tag = "hearings",
+    params(("id" = String, Path, description = "The trial id")),
+    request_body = crate::hearings::CreateHearing,
+    responses(
+        (status = CREATED, description = "Created", body = crate::hearings::HearingView)
+    )
+)]
 #[post("/trials/{id}/hearings")]
 pub async fn create(
     req: HttpRequest,
@@ -78,6 +93,13 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    tag = "hearings",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "OK", body = crate::hearings::HearingView)
+    )
+)]
 #[get("/hearings/{id}")]
 pub async fn get(
     req: HttpRequest,
@@ -100,6 +122,15 @@ pub async fn get(
     Ok(ok_versioned(hearing.version, &redact(vis, &hearing)))
 }
 
+#[utoipa::path(
+    tag = "hearings",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    request_body = crate::hearings::UpdateHearing,
+    responses(
+        (status = OK, description = "OK", body = crate::hearings::HearingView),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[patch("/hearings/{id}")]
 pub async fn update(
     db: web::Data<Db>,
@@ -124,6 +155,14 @@ pub async fn update(
     Ok(ok_versioned(hearing.version, &hearing))
 }
 
+#[utoipa::path(
+    tag = "hearings",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    responses(
+        (status = NO_CONTENT, description = "Done"),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[delete("/hearings/{id}")]
 pub async fn delete(
     db: web::Data<Db>,
@@ -141,13 +180,21 @@ pub async fn delete(
     Ok(no_content())
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarQuery {
+    /// RFC 3339 instant or YYYY-MM-DD (the start of that day, UTC).
     from: Option<String>,
+    /// RFC 3339 instant or YYYY-MM-DD (the end of that day, UTC).
     to: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    #[param(value_type = Option<crate::domain::CountryCode>)]
     country: Option<String>,
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -176,6 +223,13 @@ fn bound(
     None
 }
 
+#[utoipa::path(
+    tag = "hearings",
+    params(crate::hearings::routes::CalendarQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::hearings::store::CalendarEntry>)
+    )
+)]
 #[get("/hearings")]
 pub async fn calendar(
     req: HttpRequest,
@@ -212,11 +266,16 @@ pub async fn calendar(
     Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
+    /// RFC 3339 instant or YYYY-MM-DD; by default 30 days ago.
     from: Option<String>,
+    /// RFC 3339 instant or YYYY-MM-DD.
     to: Option<String>,
+    /// ISO 3166-1 alpha-2 code.
+    #[param(value_type = Option<crate::domain::CountryCode>)]
     country: Option<String>,
 }
 
@@ -226,6 +285,13 @@ const FEED_CAP: i64 = 2000;
 /// The calendar as an iCalendar feed that calendar applications can subscribe to:
 /// one event per hearing, at its local time in the court's time zone. By default from
 /// 30 days ago on.
+#[utoipa::path(
+    tag = "hearings",
+    params(crate::hearings::routes::FeedQuery),
+    responses(
+        (status = OK, description = "An iCalendar (RFC 5545) feed", body = String, content_type = "text/calendar")
+    )
+)]
 #[get("/hearings.ics")]
 pub async fn feed(
     req: HttpRequest,

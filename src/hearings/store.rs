@@ -193,7 +193,7 @@ pub struct CalendarFilter {
 }
 
 /// One line of the advocacy calendar.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CalendarEntry {
     #[serde(flatten)]
     pub hearing: HearingView,
@@ -226,7 +226,7 @@ impl crate::auth::Confidential for CalendarEntry {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CalendarDefender {
     pub id: String,
     pub name: String,

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::interventions, treat_none_as_null = true)]
 pub struct Intervention {
     pub id: String,
@@ -25,10 +25,13 @@ pub struct Intervention {
     pub country: String,
     pub url: Option<String>,
     #[serde(serialize_with = "crate::domain::json_list")]
+    #[schema(value_type = Vec<String>)]
     pub languages: String,
     #[serde(serialize_with = "crate::domain::json_list")]
+    #[schema(value_type = Vec<String>)]
     pub subjects: String,
     #[serde(serialize_with = "crate::domain::json_list")]
+    #[schema(value_type = Vec<String>)]
     pub addressed_to: String,
     pub actions_requested: Option<String>,
     pub deadline: Option<NaiveDate>,
@@ -65,7 +68,7 @@ pub struct NewIntervention {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateIntervention {
     #[serde(rename = "type")]
@@ -112,7 +115,7 @@ fn none_to_date() -> InterventionResponse {
     InterventionResponse::NoneToDate
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateIntervention {
     #[serde(default, rename = "type", deserialize_with = "present")]
@@ -121,6 +124,7 @@ pub struct UpdateIntervention {
     #[validate(length(min = 1, max = 50))]
     pub reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(
         length(min = 1, max = 500),
         custom(function = "crate::domain::not_blank")
@@ -129,18 +133,22 @@ pub struct UpdateIntervention {
     #[serde(default, deserialize_with = "crate::domain::date::present")]
     pub issued_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_country"))]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 2000), custom(function = "crate::domain::valid_url"))]
     pub url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_languages"))]
     pub languages: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_subjects"))]
     pub subjects: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_addressees"))]
     pub addressed_to: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
@@ -149,6 +157,7 @@ pub struct UpdateIntervention {
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub deadline: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub response: Option<InterventionResponse>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]

@@ -10,17 +10,32 @@ use crate::vocabulary::InterventionType;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct InterventionQuery {
+    /// ISO 3166-1 alpha-2 code.
+    #[param(value_type = Option<crate::domain::CountryCode>)]
     country: Option<String>,
     #[serde(rename = "type")]
+    #[param(value_type = Option<crate::vocabulary::InterventionType>)]
     intervention_type: Option<String>,
+    /// Interventions covering this case id.
     case: Option<String>,
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
+#[utoipa::path(
+    tag = "interventions",
+    params(crate::interventions::routes::InterventionQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::interventions::Intervention>)
+    )
+)]
 #[get("/interventions")]
 pub async fn list(
     db: web::Data<Db>,
@@ -54,6 +69,14 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |i| vec![i.id.clone()])))
 }
 
+#[utoipa::path(
+    tag = "interventions",
+    request_body = crate::interventions::CreateIntervention,
+    responses(
+        (status = CREATED, description = "Created", body = crate::interventions::Intervention),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[post("/interventions")]
 pub async fn create(
     req: HttpRequest,
@@ -70,6 +93,13 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    tag = "interventions",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "OK", body = crate::interventions::Intervention)
+    )
+)]
 #[get("/interventions/{id}")]
 pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
@@ -77,6 +107,15 @@ pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResp
     Ok(ok_versioned(intervention.version, &intervention))
 }
 
+#[utoipa::path(
+    tag = "interventions",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    request_body = crate::interventions::UpdateIntervention,
+    responses(
+        (status = OK, description = "OK", body = crate::interventions::Intervention),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[patch("/interventions/{id}")]
 pub async fn update(
     db: web::Data<Db>,
@@ -98,6 +137,14 @@ pub async fn update(
     Ok(ok_versioned(intervention.version, &intervention))
 }
 
+#[utoipa::path(
+    tag = "interventions",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    responses(
+        (status = NO_CONTENT, description = "Done"),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[delete("/interventions/{id}")]
 pub async fn delete(
     db: web::Data<Db>,
@@ -115,6 +162,15 @@ pub async fn delete(
     Ok(no_content())
 }
 
+#[utoipa::path(
+    tag = "interventions",
+    params(("id" = String, Path, description = "The intervention id"), ("case_id" = String, Path, description = "The case id")),
+    responses(
+        (status = OK, description = "Already linked", body = crate::interventions::Intervention),
+        (status = CREATED, description = "Linked", body = crate::interventions::Intervention),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[put("/interventions/{id}/cases/{case_id}")]
 pub async fn link_case(
     db: web::Data<Db>,
@@ -138,6 +194,14 @@ pub async fn link_case(
     Ok(response.json(intervention))
 }
 
+#[utoipa::path(
+    tag = "interventions",
+    params(("id" = String, Path, description = "The intervention id"), ("case_id" = String, Path, description = "The case id")),
+    responses(
+        (status = NO_CONTENT, description = "Done"),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[delete("/interventions/{id}/cases/{case_id}")]
 pub async fn unlink_case(
     db: web::Data<Db>,

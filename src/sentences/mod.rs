@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError};
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::sentences, treat_none_as_null = true)]
 pub struct Sentence {
     pub id: String,
@@ -49,7 +49,7 @@ pub struct NewSentence {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "amount_with_currency", skip_on_field_errors = false))]
 pub struct CreateSentence {
@@ -76,10 +76,11 @@ fn in_force() -> SentenceStatus {
     SentenceStatus::InForce
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateSentence {
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub kind: Option<SentenceKind>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(range(min = 1, max = 1200))]
@@ -96,6 +97,7 @@ pub struct UpdateSentence {
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub handed_down_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub status: Option<SentenceStatus>,
 }
 

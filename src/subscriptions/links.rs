@@ -58,6 +58,15 @@ fn audit(client_ip: Option<String>, actor: String, action: &str, resource: Strin
     }
 }
 
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("token" = String, Path, description = "The token from the confirmation email")),
+    security(()),
+    responses(
+        (status = OK, description = "A page with a button that confirms", body = String, content_type = "text/html"),
+        (status = NOT_FOUND, description = "The link is unknown, used or expired", body = String, content_type = "text/html")
+    )
+)]
 #[get("/confirm/{token}")]
 pub async fn confirm_page(
     templates: web::Data<Templates>,
@@ -81,6 +90,15 @@ pub async fn confirm_page(
     )
 }
 
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("token" = String, Path, description = "The token from the confirmation email")),
+    security(()),
+    responses(
+        (status = OK, description = "Confirmed", body = String, content_type = "text/html"),
+        (status = NOT_FOUND, description = "The link is unknown, used or expired", body = String, content_type = "text/html")
+    )
+)]
 #[post("/confirm/{token}")]
 pub async fn confirm(
     req: HttpRequest,
@@ -118,6 +136,15 @@ pub async fn confirm(
     }
 }
 
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("token" = String, Path, description = "The token from an alert email")),
+    security(()),
+    responses(
+        (status = OK, description = "A page with a button that unsubscribes", body = String, content_type = "text/html"),
+        (status = NOT_FOUND, description = "The link is unknown", body = String, content_type = "text/html")
+    )
+)]
 #[get("/unsubscribe/{token}")]
 pub async fn unsubscribe_page(
     templates: web::Data<Templates>,
@@ -144,6 +171,15 @@ pub async fn unsubscribe_page(
 
 /// One-click unsubscribe (RFC 8058): the mail client POSTs
 /// `List-Unsubscribe=One-Click`; a browser posts the page's form. Either ends it.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("token" = String, Path, description = "The token from an alert email")),
+    security(()),
+    responses(
+        (status = OK, description = "Unsubscribed (also when it was already)", body = String, content_type = "text/html"),
+        (status = NOT_FOUND, description = "The link is unknown", body = String, content_type = "text/html")
+    )
+)]
 #[post("/unsubscribe/{token}")]
 pub async fn unsubscribe(
     req: HttpRequest,

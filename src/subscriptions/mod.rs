@@ -81,7 +81,7 @@ impl Target {
 }
 
 /// A subscription as the API shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubscriptionView {
     pub id: String,
     pub subscriber: SubscriberView,
@@ -95,7 +95,7 @@ pub struct SubscriptionView {
     pub created_by: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubscriberView {
     pub id: String,
     pub name: String,
@@ -131,7 +131,7 @@ impl SubscriptionView {
 
 /// Body of `POST /subscriptions`: exactly one of `case_id`, `country` and `subject`.
 /// Staff name the subscriber; a partner's token already belongs to one.
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[validate(schema(function = "one_target", skip_on_field_errors = false))]
 pub struct CreateSubscription {

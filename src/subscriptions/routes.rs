@@ -10,12 +10,18 @@ use crate::vocabulary::Role;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct SubscriptionQuery {
+    /// A subscriber id (staff only; a partner sees its own).
     subscriber: Option<String>,
+    /// Subscriptions to this case id.
     case: Option<String>,
+    /// How many items, 1 to 200 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
+    /// The `next_cursor` of the previous page.
     cursor: Option<String>,
 }
 
@@ -27,6 +33,13 @@ fn own_subscriber(principal: &Principal) -> Option<String> {
     }
 }
 
+#[utoipa::path(
+    tag = "subscriptions",
+    params(crate::subscriptions::routes::SubscriptionQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::subscriptions::SubscriptionView>)
+    )
+)]
 #[get("/subscriptions")]
 pub async fn list(
     db: web::Data<Db>,
@@ -50,6 +63,14 @@ pub async fn list(
 
 /// Follows a case, a country or a subject. A new address first gets a confirmation
 /// email; no alert goes to it until it is confirmed.
+#[utoipa::path(
+    tag = "subscriptions",
+    request_body = crate::subscriptions::CreateSubscription,
+    responses(
+        (status = CREATED, description = "Created", body = crate::subscriptions::SubscriptionView),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[post("/subscriptions")]
 pub async fn create(
     req: HttpRequest,
@@ -100,6 +121,13 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "OK", body = crate::subscriptions::SubscriptionView)
+    )
+)]
 #[get("/subscriptions/{id}")]
 pub async fn get(
     db: web::Data<Db>,
@@ -116,6 +144,13 @@ pub async fn get(
 }
 
 /// Ends a subscription; alerts it had not sent yet are not sent.
+#[utoipa::path(
+    tag = "subscriptions",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    responses(
+        (status = NO_CONTENT, description = "Done")
+    )
+)]
 #[delete("/subscriptions/{id}")]
 pub async fn delete(
     db: web::Data<Db>,

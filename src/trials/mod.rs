@@ -11,7 +11,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize)]
+#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
 #[diesel(table_name = crate::schema::trials, treat_none_as_null = true)]
 pub struct Trial {
     pub id: String,
@@ -47,7 +47,7 @@ pub struct NewTrial {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateTrial {
     #[validate(
@@ -76,10 +76,11 @@ fn scheduled() -> TrialStatus {
     TrialStatus::Scheduled
 }
 
-#[derive(Debug, Deserialize, Validate)]
+#[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateTrial {
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     #[validate(
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
@@ -89,12 +90,14 @@ pub struct UpdateTrial {
     #[validate(length(min = 1, max = 100))]
     pub city: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub instance: Option<TrialInstance>,
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub started_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub ended_on: Option<Option<NaiveDate>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub status: Option<TrialStatus>,
     #[serde(default, deserialize_with = "nullable")]
     pub outcome: Option<Option<TrialOutcome>>,

@@ -7,6 +7,13 @@ use crate::http::{
 };
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
 
+#[utoipa::path(
+    tag = "trials",
+    params(("id" = String, Path, description = "The case id"), crate::http::PageQuery),
+    responses(
+        (status = OK, description = "OK", body = crate::http::Page<crate::trials::Trial>)
+    )
+)]
 #[get("/cases/{id}/trials")]
 pub async fn list(
     req: HttpRequest,
@@ -29,6 +36,14 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
 }
 
+#[utoipa::path(
+    tag = "trials",
+    params(("id" = String, Path, description = "The case id")),
+    request_body = crate::trials::CreateTrial,
+    responses(
+        (status = CREATED, description = "Created", body = crate::trials::Trial)
+    )
+)]
 #[post("/cases/{id}/trials")]
 pub async fn create(
     req: HttpRequest,
@@ -53,6 +68,13 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    tag = "trials",
+    params(("id" = String, Path)),
+    responses(
+        (status = OK, description = "OK", body = crate::trials::Trial)
+    )
+)]
 #[get("/trials/{id}")]
 pub async fn get(
     req: HttpRequest,
@@ -75,6 +97,15 @@ pub async fn get(
     Ok(ok_versioned(trial.version, &trial))
 }
 
+#[utoipa::path(
+    tag = "trials",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    request_body = crate::trials::UpdateTrial,
+    responses(
+        (status = OK, description = "OK", body = crate::trials::Trial),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[patch("/trials/{id}")]
 pub async fn update(
     db: web::Data<Db>,
@@ -97,6 +128,14 @@ pub async fn update(
     Ok(ok_versioned(trial.version, &trial))
 }
 
+#[utoipa::path(
+    tag = "trials",
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
+    responses(
+        (status = NO_CONTENT, description = "Done"),
+        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
+    )
+)]
 #[delete("/trials/{id}")]
 pub async fn delete(
     db: web::Data<Db>,

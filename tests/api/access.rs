@@ -248,6 +248,36 @@ fn client_with_header(value: &str) -> Client {
     Client::builder().default_headers(headers).build().unwrap()
 }
 
+/// Every route the service answers is in its OpenAPI document, with its method.
+#[tokio::test]
+async fn the_openapi_document_lists_every_route_of_the_route_table() {
+    let app = spawn_app().await;
+    let routes = route_table(&app).await;
+    let doc = json_body(reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap()).await;
+    let paths = doc["paths"].as_object().unwrap();
+    let documented = |method: &Method, path: &str| {
+        let segments: Vec<&str> = path.split('/').collect();
+        paths.iter().any(|(template, item)| {
+            let parts: Vec<&str> = template.split('/').collect();
+            parts.len() == segments.len()
+                && parts
+                    .iter()
+                    .zip(&segments)
+                    .all(|(t, s)| t.starts_with('{') || t == s)
+                && item[method.as_str().to_lowercase()].is_object()
+        })
+    };
+    for (method, path) in &routes {
+        assert!(documented(method, path), "{method} {path} is documented");
+    }
+    let operations: usize = paths
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    // The route table, plus /health, /ready and the four email-link pages.
+    assert_eq!(operations, routes.len() + 6);
+}
+
 #[tokio::test]
 async fn each_role_may_do_exactly_what_it_is_allowed() {
     let app = spawn_app().await;

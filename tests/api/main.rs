@@ -11,6 +11,7 @@ mod hearings;
 mod helpers;
 mod history;
 mod interventions;
+mod openapi;
 mod sentences;
 mod smtp;
 mod trials;
