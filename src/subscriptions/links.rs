@@ -38,6 +38,27 @@ fn gone(templates: &Templates) -> ApiResult<HttpResponse> {
     )
 }
 
+/// The page after following a link: `title` on success, "not valid" for an unknown,
+/// used or expired one.
+fn outcome<T>(
+    templates: &Templates,
+    result: ApiResult<T>,
+    title: &str,
+    message: &str,
+) -> ApiResult<HttpResponse> {
+    match result {
+        Ok(_) => page(
+            templates,
+            actix_web::http::StatusCode::OK,
+            title,
+            message,
+            None,
+        ),
+        Err(ApiError::NotFound(_)) => gone(templates),
+        Err(other) => Err(other),
+    }
+}
+
 fn client_ip(req: &HttpRequest) -> Option<String> {
     req.connection_info()
         .realip_remote_addr()
@@ -123,17 +144,12 @@ pub async fn confirm(
             Ok(subscriber)
         })
         .await;
-    match result {
-        Ok(_) => page(
-            &templates,
-            actix_web::http::StatusCode::OK,
-            "Address confirmed",
-            "Thank you. Alerts about the cases you follow will be sent to this address.",
-            None,
-        ),
-        Err(ApiError::NotFound(_)) => gone(&templates),
-        Err(other) => Err(other),
-    }
+    outcome(
+        &templates,
+        result,
+        "Address confirmed",
+        "Thank you. Alerts about the cases you follow will be sent to this address.",
+    )
 }
 
 #[utoipa::path(
@@ -204,15 +220,10 @@ pub async fn unsubscribe(
             Ok(done)
         })
         .await;
-    match result {
-        Ok(_) => page(
-            &templates,
-            actix_web::http::StatusCode::OK,
-            "Unsubscribed",
-            "You will receive no more of these alerts.",
-            None,
-        ),
-        Err(ApiError::NotFound(_)) => gone(&templates),
-        Err(other) => Err(other),
-    }
+    outcome(
+        &templates,
+        result,
+        "Unsubscribed",
+        "You will receive no more of these alerts.",
+    )
 }

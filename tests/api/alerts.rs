@@ -137,6 +137,26 @@ async fn wait_until_settled(app: &TestApp) {
     tokio::time::sleep(Duration::from_millis(300)).await;
 }
 
+/// Confirms every address waiting for it, through its link (read from the database,
+/// as no worker sent the email).
+async fn confirm_pending(app: &TestApp) {
+    let tokens: Vec<Option<String>> = {
+        use case_tracker::schema::subscribers::dsl::*;
+        subscribers
+            .select(confirmation_token)
+            .load(&mut app.db())
+            .expect("tokens")
+    };
+    for token in tokens.into_iter().flatten() {
+        let response = reqwest::Client::new()
+            .post(app.url(&format!("/confirm/{token}")))
+            .send()
+            .await
+            .expect("confirm");
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+}
+
 async fn log_event(app: &TestApp, case_id: &str, title: &str) -> Value {
     app.create(
         &format!("/api/v1/cases/{case_id}/events"),
@@ -491,22 +511,7 @@ async fn two_workers_send_each_of_1000_alerts_exactly_once() {
         )
         .await;
     }
-    // Confirm through the link, read from the database as no worker has sent it.
-    let tokens: Vec<Option<String>> = {
-        use case_tracker::schema::subscribers::dsl::*;
-        subscribers
-            .select(confirmation_token)
-            .load(&mut app.db())
-            .expect("tokens")
-    };
-    for token in tokens.into_iter().flatten() {
-        let response = reqwest::Client::new()
-            .post(app.url(&format!("/confirm/{token}")))
-            .send()
-            .await
-            .expect("confirm");
-        assert_eq!(response.status(), StatusCode::OK);
-    }
+    confirm_pending(&app).await;
     for i in 0..100 {
         log_event(&app, id(&case), &format!("Change {i}")).await;
     }
@@ -660,19 +665,7 @@ async fn subscribers_are_reminded_once_before_each_hearing_even_after_a_restart(
         json!({"subscriber": {"name": "Ana", "email": "ana@partners.example"}, "case_id": id(&case)}),
     )
     .await;
-    let token: Option<String> = {
-        use case_tracker::schema::subscribers::dsl::*;
-        subscribers
-            .select(confirmation_token)
-            .first(&mut app.db())
-            .expect("token")
-    };
-    let confirmed = reqwest::Client::new()
-        .post(app.url(&format!("/confirm/{}", token.expect("a token"))))
-        .send()
-        .await
-        .expect("confirm");
-    assert_eq!(confirmed.status(), StatusCode::OK);
+    confirm_pending(&app).await;
 
     let soon = (chrono::Utc::now() + chrono::Duration::days(2))
         .with_timezone(&chrono_tz::Asia::Atyrau)
@@ -785,19 +778,7 @@ async fn confidential_cases_and_changes_are_never_mailed() {
         json!({"subscriber": {"name": "Ana", "email": "ana@partners.example"}, "country": "KZ"}),
     )
     .await;
-    let token: Option<String> = {
-        use case_tracker::schema::subscribers::dsl::*;
-        subscribers
-            .select(confirmation_token)
-            .first(&mut app.db())
-            .expect("token")
-    };
-    let confirmed = reqwest::Client::new()
-        .post(app.url(&format!("/confirm/{}", token.expect("a token"))))
-        .send()
-        .await
-        .expect("confirm");
-    assert_eq!(confirmed.status(), StatusCode::OK);
+    confirm_pending(&app).await;
 
     log_event(&app, id(&secret), "Secret change").await;
     app.create(
@@ -1067,19 +1048,7 @@ async fn a_change_its_timeline_event_and_its_alerts_commit_together_or_not_at_al
         json!({"subscriber": {"name": "Ana", "email": "ana@partners.example"}, "case_id": id(&case)}),
     )
     .await;
-    let token: Option<String> = {
-        use case_tracker::schema::subscribers::dsl::*;
-        subscribers
-            .select(confirmation_token)
-            .first(&mut app.db())
-            .expect("token")
-    };
-    let confirmed = reqwest::Client::new()
-        .post(app.url(&format!("/confirm/{}", token.expect("a token"))))
-        .send()
-        .await
-        .expect("confirm");
-    assert_eq!(confirmed.status(), StatusCode::OK);
+    confirm_pending(&app).await;
 
     // Make the alert's insert fail, after the charge and its event have been written.
     let ddl: &[&str] = if crate::helpers::backend_is_postgres() {
