@@ -61,7 +61,16 @@ impl Application {
             None
         };
         let templates = crate::alerts::mail::Templates::load()?;
-        let server = run(listener, db, http, limits, settings.alerts, templates)?;
+        let audit = crate::auth::audit::AuditLog::start(db.clone())?;
+        let server = run(
+            listener,
+            db,
+            http,
+            limits,
+            settings.alerts,
+            templates,
+            audit,
+        )?;
         Ok(Self {
             port,
             server,
@@ -92,7 +101,9 @@ pub fn run(
     limits: crate::auth::middleware::Limits,
     alerts: crate::configuration::AlertSettings,
     templates: crate::alerts::mail::Templates,
+    audit: crate::auth::audit::AuditLog,
 ) -> std::io::Result<Server> {
+    let audit = web::Data::new(audit);
     let spec = std::sync::Arc::new(crate::openapi::document());
     let allowed = web::Data::new((*spec).clone());
     let db = web::Data::new(db);
@@ -111,6 +122,7 @@ pub fn run(
             .app_data(alerts.clone())
             .app_data(templates.clone())
             .app_data(allowed.clone())
+            .app_data(audit.clone())
             // The contract and its documentation page need no token; registered before
             // the /api/v1 scope so that its authentication does not apply to them.
             .service(

@@ -103,9 +103,10 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let (Some(db), Some(limits)) = (
+    let (Some(db), Some(limits), Some(audit)) = (
         req.app_data::<web::Data<Db>>().cloned(),
         req.app_data::<web::Data<Limits>>().cloned(),
+        req.app_data::<web::Data<super::audit::AuditLog>>().cloned(),
     ) else {
         return Ok(refuse(
             req,
@@ -156,7 +157,7 @@ pub async fn authenticate(
     };
     if !allowed(role, &method, req.path()) {
         let refused = entry(403, None);
-        append(&db, vec![refused]).await;
+        audit.append(vec![refused]).await;
         let message = format!("a {} token may not {method} this resource", role.as_str());
         return Ok(refuse(req, ApiError::Forbidden(message)));
     }
@@ -179,13 +180,7 @@ pub async fn authenticate(
         entries.push(entry(status, Some(record)));
     }
     if !entries.is_empty() {
-        append(&db, entries).await;
+        audit.append(entries).await;
     }
     Ok(response.map_into_left_body())
-}
-
-async fn append(db: &Db, entries: Vec<store::AuditEntry>) {
-    if let Err(e) = db.write(move |conn| store::append(conn, &entries)).await {
-        tracing::error!(error = %e, "could not write the audit log");
-    }
 }

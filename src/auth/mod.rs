@@ -1,5 +1,6 @@
 //! Access control: bearer tokens, roles, what partners may see, and the audit log.
 
+pub mod audit;
 pub mod middleware;
 pub mod routes;
 pub mod store;
