@@ -188,6 +188,50 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
     store_document(conn, case_id, &body, &public_body)
 }
 
+/// Adds one new timeline event to its case's document, without reading the rest of the
+/// history again: a write costs the same however long the case's history is. What
+/// partners may not see goes into `body` only.
+pub fn append_event(conn: &mut DbConnection, event: &crate::events::NewEvent) -> ApiResult<()> {
+    let text = fold(&format!(
+        "{}\n{}",
+        event.title,
+        event.description.as_deref().unwrap_or_default()
+    ));
+    let case_public: bool = cases::table
+        .find(&event.case_id)
+        .select(cases::confidential)
+        .first::<bool>(conn)
+        .optional()?
+        .is_some_and(|confidential| !confidential);
+    let hidden = crate::cases::store::hidden_defenders(conn, &event.case_id)?;
+    let public = case_public
+        && !event.confidential
+        && !crate::domain::from_json_list(&event.defender_ids)
+            .iter()
+            .any(|d| hidden.contains(d));
+    let public_text = if public { text.as_str() } else { "" };
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            "UPDATE case_search SET body = body || char(10) || ?, \
+             public_body = public_body || char(10) || ? WHERE case_id = ?"
+        }
+        DbConnection::Pg(_) => {
+            "UPDATE case_search SET body = body || chr(10) || $1, \
+             public_body = public_body || chr(10) || $2 WHERE case_id = $3"
+        }
+    };
+    let updated = diesel::sql_query(sql)
+        .bind::<Text, _>(&text)
+        .bind::<Text, _>(public_text)
+        .bind::<Text, _>(&event.case_id)
+        .execute(conn)?;
+    if updated == 0 {
+        // No document yet: build it whole.
+        return reindex(conn, &event.case_id);
+    }
+    Ok(())
+}
+
 pub fn store_document(
     conn: &mut DbConnection,
     case_id: &str,

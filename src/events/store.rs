@@ -40,7 +40,16 @@ pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> Api
     };
     diesel::insert_into(e::events).values(&new).execute(conn)?;
     crate::alerts::store::enqueue_for_event(conn, &new)?;
-    crate::search::reindex(conn, &case_id)
+    // The case's own fields, its defenders and its charges are in its search document:
+    // a change to them rebuilds it; any other change only adds its record.
+    if matches!(
+        new.record_type.as_deref(),
+        Some("case" | "charge" | "case_defender")
+    ) {
+        crate::search::reindex(conn, &case_id)
+    } else {
+        crate::search::append_event(conn, &new)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,7 +196,7 @@ pub fn insert(conn: &mut DbConnection, new: NewEvent) -> ApiResult<Event> {
     diesel::insert_into(e::events).values(&new).execute(conn)?;
     crate::cases::store::touch(conn, &new.case_id)?;
     crate::alerts::store::enqueue_for_event(conn, &new)?;
-    crate::search::reindex(conn, &new.case_id)?;
+    crate::search::append_event(conn, &new)?;
     get(conn, &new.case_id, &new.id)
 }
 
