@@ -47,6 +47,8 @@ impl Drop for WorkerHandle {
 /// What one pass of the worker did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Pass {
+    /// Alerts claimed by this pass.
+    pub claimed: usize,
     pub sent: usize,
     pub retried: usize,
     pub failed: usize,
@@ -82,10 +84,7 @@ impl Worker {
         let pause = std::time::Duration::from_millis(self.settings.poll_interval_ms.max(10));
         while !stop.load(Ordering::SeqCst) {
             let busy = match self.pass() {
-                Ok(pass) => {
-                    pass.sent + pass.retried + pass.failed + pass.skipped
-                        >= self.settings.batch_size.max(1) as usize
-                }
+                Ok(pass) => pass.claimed >= self.settings.batch_size.max(1) as usize,
                 Err(e) => {
                     tracing::error!(error = %e, "alert worker pass failed");
                     false
@@ -114,12 +113,40 @@ impl Worker {
         let batch = self.settings.batch_size.max(1);
         let claimed = write_transaction(&mut conn, |c| store::claim(c, at, batch, lease))?;
         drop(conn);
-        let mut pass = Pass::default();
-        for alert in claimed {
-            if let Err(e) = self.deliver(&alert, &mut pass) {
-                // The lease runs out and the alert is tried again.
-                tracing::error!(alert = %alert.id, error = %e, "could not deliver an alert");
-            }
+        // One sender per pooled SMTP connection: a message spends most of its time
+        // waiting on the network, so connections are used side by side.
+        let senders = (self.settings.smtp.pool_size.max(1) as usize).min(claimed.len().max(1));
+        let chunk = claimed.len().div_ceil(senders).max(1);
+        let passes: Vec<Pass> = std::thread::scope(|scope| {
+            let handles: Vec<_> = claimed
+                .chunks(chunk)
+                .map(|alerts| {
+                    scope.spawn(move || {
+                        let mut pass = Pass::default();
+                        for alert in alerts {
+                            if let Err(e) = self.deliver(alert, &mut pass) {
+                                // The lease runs out and the alert is tried again.
+                                tracing::error!(alert = %alert.id, error = %e, "could not deliver an alert");
+                            }
+                        }
+                        pass
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        let mut pass = Pass {
+            claimed: claimed.len(),
+            ..Pass::default()
+        };
+        for p in passes {
+            pass.sent += p.sent;
+            pass.retried += p.retried;
+            pass.failed += p.failed;
+            pass.skipped += p.skipped;
         }
         Ok(pass)
     }
