@@ -11,22 +11,27 @@
 //!
 //! 1. read a case with its embedded records (`GET /api/v1/cases/{id}`, the demo case)
 //!    against a ceiling: a bare actix-web app in this process whose one handler runs
-//!    the same store query on the same kind of pool and returns the same JSON;
+//!    the same store query on the same kind of pool and returns the same JSON; and
+//!    the same service with request logging at `info` against `warn`;
 //! 2. log a timeline event with its ten outbox rows (`POST /api/v1/cases/{id}/events`)
 //!    against the same inserts in a bare loop, one transaction per event, on as many
 //!    threads as the pool has connections; once spread over many cases, once on one
-//!    hot case;
+//!    hot case whose history grows during the run. What bounds one case is shown by
+//!    timing one event written alone through the service's store code and as bare
+//!    inserts, on a small case and on the hot one;
 //! 3. the newest 50 events of a case on a small data set (1,000 events) against a
 //!    large one (2,000,000 events), both servers up at once, runs alternated;
 //! 4. the service's resident memory, idle after start and at peak under scenario 1;
 //! 5. start-up time (migrations included) until `/health` answers, on an empty
 //!    database and on the large data set, median of three.
 //!
-//! Every wrk run uses 64 connections and 2 threads for BENCH_SECONDS (10) seconds;
-//! each comparison is made BENCH_ROUNDS (2) times in A-B-B-A order and averaged. Any
-//! answer other than 2xx, or a socket error, stops the suite. BENCH_ONLY
-//! (comma-separated: read, write, events, startup) runs part of it; BENCH_STRICT=1
-//! exits non-zero when a target is missed. Data sets are made once under
+//! Every wrk run uses 64 connections and 2 threads for BENCH_SECONDS (10) seconds,
+//! after a short warm-up; each comparison is made BENCH_ROUNDS (2) times in A-B-B-A
+//! order and averaged. A request without a 2xx answer (or a socket error) marks its
+//! figures FAILED, is listed under the summary and makes the suite exit non-zero; the
+//! other scenarios still run. BENCH_ONLY (comma-separated: read, write, events,
+//! startup) runs part of it; BENCH_STRICT=1 also exits non-zero when a target is
+//! missed. Data sets are made once under
 //! target/bench-data/ and reused (the history benchmark's data sets among them); the
 //! write scenario starts from a fresh database each run. Service logs go to
 //! target/bench-data/logs/.
@@ -405,9 +410,14 @@ impl Service {
         lines[lines.len().saturating_sub(20)..].join("\n")
     }
 
-    /// Resident set size in KiB.
+    /// Resident set size in KiB (VmRSS).
     fn rss_kib(&self) -> Option<u64> {
-        rss_kib(self.child.id())
+        memory_kib(self.child.id(), "VmRSS:")
+    }
+
+    /// The anonymous part of it (heap, stacks): without mapped files.
+    fn anon_kib(&self) -> Option<u64> {
+        memory_kib(self.child.id(), "RssAnon:")
     }
 }
 
@@ -418,11 +428,12 @@ impl Drop for Service {
     }
 }
 
-fn rss_kib(pid: u32) -> Option<u64> {
+/// A figure in KiB from /proc/<pid>/status.
+fn memory_kib(pid: u32, field: &str) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
 }
@@ -467,6 +478,7 @@ struct Load {
     rps: f64,
     p50_ms: f64,
     p99_ms: f64,
+    max_ms: f64,
     requests: u64,
     /// Requests without a 2xx answer: non-2xx answers and socket errors (timeouts
     /// included), with wrk's lines about them.
@@ -481,6 +493,7 @@ impl Load {
             rps: runs.iter().map(|r| r.rps).sum::<f64>() / n,
             p50_ms: runs.iter().map(|r| r.p50_ms).sum::<f64>() / n,
             p99_ms: runs.iter().map(|r| r.p99_ms).sum::<f64>() / n,
+            max_ms: runs.iter().map(|r| r.max_ms).fold(0.0, f64::max),
             requests: runs.iter().map(|r| r.requests).sum(),
             failed: runs.iter().map(|r| r.failed).sum(),
             errors: runs.iter().flat_map(|r| r.errors.clone()).collect(),
@@ -489,8 +502,8 @@ impl Load {
 
     fn describe(&self) -> String {
         let mut text = format!(
-            "{:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
-            self.rps, self.p50_ms, self.p99_ms
+            "{:>8.0} req/s  p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>7.0} ms",
+            self.rps, self.p50_ms, self.p99_ms, self.max_ms
         );
         if !self.errors.is_empty() {
             text.push_str(&format!("  FAILED REQUESTS: {}", self.errors.join("; ")));
@@ -579,6 +592,12 @@ fn parse_wrk(output: &str) -> anyhow::Result<Load> {
             load.p50_ms = parse_duration_ms(v).unwrap_or_default();
         } else if let Some(v) = line.strip_prefix("99%") {
             load.p99_ms = parse_duration_ms(v).unwrap_or_default();
+        } else if let Some(v) = line.strip_prefix("Latency ") {
+            // Thread stats: average, standard deviation, maximum, +/- stdev (the
+            // "Latency Distribution" heading has no figures).
+            if let Some(max) = v.split_whitespace().nth(2).and_then(parse_duration_ms) {
+                load.max_ms = max;
+            }
         } else if line.contains(" requests in ") {
             load.requests = line
                 .split_whitespace()
@@ -809,6 +828,7 @@ fn read_case(config: &Config, backend: &Backend, report: &mut Report) -> anyhow:
     let service = Service::start(&url, &format!("{label}-read"), "warn", config.pool_size)?;
     std::thread::sleep(Duration::from_secs(1));
     let idle_rss = service.rss_kib().unwrap_or_default();
+    let idle_anon = service.anon_kib().unwrap_or_default();
     let ceiling = start_ceiling(&url, config.pool_size)?;
 
     let answer = get_ok(service.port, &path, Some(&token))?;
@@ -842,7 +862,7 @@ fn read_case(config: &Config, backend: &Backend, report: &mut Report) -> anyhow:
         None,
         &Paths::List(vec![path.clone()]),
     )?;
-    let mut peak_rss = idle_rss;
+    let (mut peak_rss, mut peak_anon) = (idle_rss, idle_anon);
     let (what, what_ceiling) = (
         format!("{label} read, service"),
         format!("{label} read, ceiling"),
@@ -855,6 +875,7 @@ fn read_case(config: &Config, backend: &Backend, report: &mut Report) -> anyhow:
             if service_turn {
                 let load = measure(report, &what, service.port, &lua, config.seconds, || {
                     peak_rss = peak_rss.max(service.rss_kib().unwrap_or_default());
+                    peak_anon = peak_anon.max(service.anon_kib().unwrap_or_default());
                 })?;
                 println!("   service  {}", load.describe());
                 ours.push(load);
@@ -876,9 +897,11 @@ fn read_case(config: &Config, backend: &Backend, report: &mut Report) -> anyhow:
         ours.p99_ms / theirs.p99_ms
     );
     println!(
-        "   service memory: {} idle after start, {} peak under load",
+        "   service memory (VmRSS): {} idle after start, {} peak under load (anonymous: {}, {})",
         mib(idle_rss),
-        mib(peak_rss)
+        mib(peak_rss),
+        mib(idle_anon),
+        mib(peak_anon)
     );
     report.rows.push(Row {
         scenario: "read a case: throughput".into(),
@@ -901,8 +924,8 @@ fn read_case(config: &Config, backend: &Backend, report: &mut Report) -> anyhow:
     report.rows.push(Row {
         scenario: "memory (RSS): idle / peak under reads".into(),
         backend: label,
-        service: mib(idle_rss),
-        baseline: mib(peak_rss),
+        service: format!("{} idle", mib(idle_rss)),
+        baseline: format!("{} peak", mib(peak_rss)),
         ratio: None,
         target: None,
         failed: 0,
@@ -1057,6 +1080,55 @@ fn settled_counts(db: &Db) -> anyhow::Result<(i64, i64)> {
     Ok(last)
 }
 
+/// The event the scenario logs, as `POST /cases/{id}/events` with EVENT_BODY makes it.
+fn new_event(case: &str) -> NewEvent {
+    NewEvent {
+        id: case_tracker::db::new_id(),
+        case_id: case.to_string(),
+        kind: "note".into(),
+        occurred_on: "2026-11".into(),
+        precision: "month".into(),
+        occurred_start: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default(),
+        title: "Benchmark note on the case".into(),
+        description: None,
+        source_url: None,
+        intervention_id: None,
+        defender_ids: "[]".into(),
+        record_type: None,
+        record_id: None,
+        changes: None,
+        actor: "bench".into(),
+        confidential: false,
+        recorded_at: case_tracker::db::now(),
+    }
+}
+
+/// The rows logging an event writes: the event and one alert per subscription.
+fn bare_insert(
+    conn: &mut DbConnection,
+    case: &str,
+    subscriptions: &[(String, String)],
+) -> Result<(), ApiError> {
+    let event = new_event(case);
+    diesel::insert_into(schema::events::table)
+        .values(&event)
+        .execute(conn)?;
+    for (subscription, subscriber) in subscriptions {
+        let mut alert = case_tracker::alerts::NewAlert::pending(
+            AlertKind::Event,
+            subscriber,
+            format!("event:{subscriber}:{}", event.id),
+        );
+        alert.subscription_id = Some(subscription.clone());
+        alert.case_id = Some(case.to_string());
+        alert.event_id = Some(event.id.clone());
+        diesel::insert_into(schema::alerts::table)
+            .values(&alert)
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// The same inserts as logging an event, without the service: one transaction per
 /// event, its row and one alert row per subscription, on `threads` threads.
 fn bare_loop(
@@ -1076,50 +1148,12 @@ fn bare_loop(
             std::thread::spawn(move || -> anyhow::Result<()> {
                 let mut conn = db.get()?;
                 let mut seed = 0x9E37_79B9_7F4A_7C15u64.wrapping_mul(t as u64 + 1);
-                let occurred = chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
                 while !stop.load(Ordering::Relaxed) {
                     seed ^= seed << 13;
                     seed ^= seed >> 7;
                     seed ^= seed << 17;
                     let (case, subscriptions) = &follows[(seed % follows.len() as u64) as usize];
-                    write_transaction(&mut conn, |conn| {
-                        let event = NewEvent {
-                            id: case_tracker::db::new_id(),
-                            case_id: case.clone(),
-                            kind: "note".into(),
-                            occurred_on: "2026-11".into(),
-                            precision: "month".into(),
-                            occurred_start: occurred,
-                            title: "Benchmark note on the case".into(),
-                            description: None,
-                            source_url: None,
-                            intervention_id: None,
-                            defender_ids: "[]".into(),
-                            record_type: None,
-                            record_id: None,
-                            changes: None,
-                            actor: "bench".into(),
-                            confidential: false,
-                            recorded_at: case_tracker::db::now(),
-                        };
-                        diesel::insert_into(schema::events::table)
-                            .values(&event)
-                            .execute(conn)?;
-                        for (subscription, subscriber) in subscriptions {
-                            let mut alert = case_tracker::alerts::NewAlert::pending(
-                                AlertKind::Event,
-                                subscriber,
-                                format!("event:{subscriber}:{}", event.id),
-                            );
-                            alert.subscription_id = Some(subscription.clone());
-                            alert.case_id = Some(case.clone());
-                            alert.event_id = Some(event.id.clone());
-                            diesel::insert_into(schema::alerts::table)
-                                .values(&alert)
-                                .execute(conn)?;
-                        }
-                        Ok(())
-                    })?;
+                    write_transaction(&mut conn, |conn| bare_insert(conn, case, subscriptions))?;
                     done.fetch_add(1, Ordering::Relaxed);
                 }
                 Ok(())
@@ -1136,24 +1170,50 @@ fn bare_loop(
     Ok(done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64())
 }
 
-/// Median time of rebuilding the search document of `case`, and its event count.
-fn reindex_cost(db: &Db, case: &str) -> anyhow::Result<(i64, Duration)> {
+/// One event written alone, committed, on `case`: median time through the service's
+/// store code (`events::store::insert`, what the handler runs in its transaction) and
+/// of the bare inserts; and how many events the case has. On SQLite every write
+/// holds the database's write lock, on PostgreSQL writes to one case wait for its row:
+/// the store figure bounds one case's events per second.
+struct Serial {
+    events: i64,
+    store: Duration,
+    bare: Duration,
+}
+
+fn serial_cost(db: &Db, case: &str, subscriptions: &[(String, String)]) -> anyhow::Result<Serial> {
     let mut conn = db.get()?;
     let events: i64 = schema::events::table
         .filter(schema::events::case_id.eq(case))
         .count()
         .get_result(&mut *conn)?;
-    let mut times = Vec::new();
-    for _ in 0..7 {
-        let took = write_transaction(&mut conn, |conn| {
+    let median = |conn: &mut DbConnection, bare: bool| -> anyhow::Result<Duration> {
+        let mut times = Vec::new();
+        for _ in 0..7 {
             let started = Instant::now();
-            case_tracker::search::reindex(conn, case)?;
-            Ok(started.elapsed())
-        })?;
-        times.push(took);
-    }
-    times.sort();
-    Ok((events, times[times.len() / 2]))
+            write_transaction(conn, |conn| {
+                if bare {
+                    bare_insert(conn, case, subscriptions)
+                } else {
+                    case_tracker::events::store::insert(conn, new_event(case)).map(|_| ())
+                }
+            })?;
+            times.push(started.elapsed());
+        }
+        times.sort();
+        Ok(times[times.len() / 2])
+    };
+    let store = median(&mut conn, false)?;
+    let bare = median(&mut conn, true)?;
+    Ok(Serial {
+        events,
+        store,
+        bare,
+    })
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
 }
 
 /// 2: logging an event with its outbox rows, against the bare inserts.
@@ -1205,7 +1265,7 @@ fn write_event(config: &Config, backend: &Backend, report: &mut Report) -> anyho
         );
         Ok(load)
     };
-    for (r, (hot_case, _)) in hot.iter().enumerate() {
+    for (r, (hot_case, hot_subscriptions)) in hot.iter().enumerate() {
         let hot_lua = script(
             &format!("{label}-write-hot-{r}"),
             &token,
@@ -1228,12 +1288,13 @@ fn write_event(config: &Config, backend: &Backend, report: &mut Report) -> anyho
                 "hot" => {
                     let what = format!("{label} write, one case");
                     let load = service_run(report, &what, &hot_lua)?;
-                    let (events, took) = reindex_cost(&db, hot_case)?;
+                    let serial = serial_cost(&db, hot_case, hot_subscriptions)?;
                     println!(
-                        "   service, one case   {}  (the case now has {events} events)",
-                        load.describe()
+                        "   service, one case   {}  (the case now has {} events)",
+                        load.describe(),
+                        serial.events
                     );
-                    hot_sizes.push((events, took));
+                    hot_sizes.push(serial);
                     hot_runs.push(load);
                 }
                 _ => {
@@ -1246,15 +1307,16 @@ fn write_event(config: &Config, backend: &Backend, report: &mut Report) -> anyho
     }
     let bare = bare.iter().sum::<f64>() / bare.len() as f64;
     let (spread, hot_load) = (Load::mean(&spread), Load::mean(&hot_runs));
-    let (spread_events, spread_reindex) = reindex_cost(&db, &follows[0].0)?;
-    println!(
-        "   search document rebuild (done on every write): {:.2} ms for a case of {spread_events} events",
-        spread_reindex.as_secs_f64() * 1000.0
-    );
-    for (events, took) in &hot_sizes {
+    let spread_serial = serial_cost(&db, &follows[0].0, &follows[0].1)?;
+    for (what, serial) in std::iter::once(("a case", &spread_serial))
+        .chain(hot_sizes.iter().map(|s| ("the hot case", s)))
+    {
         println!(
-            "   search document rebuild: {:.2} ms for the hot case of {events} events",
-            took.as_secs_f64() * 1000.0
+            "   one event alone on {what} of {} events: store code {:.2} ms, bare inserts {:.2} ms (one case: at most {:.0} events/s)",
+            serial.events,
+            ms(serial.store),
+            ms(serial.bare),
+            1000.0 / ms(serial.store)
         );
     }
     drop(service);
@@ -1271,7 +1333,7 @@ fn write_event(config: &Config, backend: &Backend, report: &mut Report) -> anyho
         target: Some(Target::AtLeast(target)),
         failed: spread.failed,
     });
-    let grew = hot_sizes.iter().map(|(n, _)| *n).max().unwrap_or_default();
+    let grew = hot_sizes.iter().map(|s| s.events).max().unwrap_or_default();
     report.rows.push(Row {
         scenario: format!("write event+{SUBSCRIBERS} alerts: one case (to {grew} ev)"),
         backend: label,
@@ -1282,10 +1344,10 @@ fn write_event(config: &Config, backend: &Backend, report: &mut Report) -> anyho
         failed: hot_load.failed,
     });
     report.rows.push(Row {
-        scenario: "write event: p99, 100 cases / one case".into(),
+        scenario: "write event: p99 latency".into(),
         backend: label,
-        service: format!("{:.2} ms", spread.p99_ms),
-        baseline: format!("{:.2} ms", hot_load.p99_ms),
+        service: format!("{:.0} ms 100 cases", spread.p99_ms),
+        baseline: format!("{:.0} ms one case", hot_load.p99_ms),
         ratio: None,
         target: None,
         failed: spread.failed + hot_load.failed,
@@ -1464,10 +1526,10 @@ fn startup(config: &Config, backend: &Backend, report: &mut Report) -> anyhow::R
     );
     let (empty, large) = (median(empty), median(large));
     report.rows.push(Row {
-        scenario: "start-up: empty db / large data set".into(),
+        scenario: "start-up until /health answers".into(),
         backend: label,
-        service: format!("{:.0} ms", empty.as_secs_f64() * 1000.0),
-        baseline: format!("{:.0} ms", large.as_secs_f64() * 1000.0),
+        service: format!("{:.0} ms empty db", empty.as_secs_f64() * 1000.0),
+        baseline: format!("{:.0} ms large db", large.as_secs_f64() * 1000.0),
         ratio: None,
         target: None,
         failed: 0,
