@@ -190,25 +190,17 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
 
 /// Adds one new timeline event to its case's document, without reading the rest of the
 /// history again: a write costs the same however long the case's history is. What
-/// partners may not see goes into `body` only.
-pub fn append_event(conn: &mut DbConnection, event: &crate::events::NewEvent) -> ApiResult<()> {
+/// partners may not see (`public` false) goes into `body` only.
+pub fn append_event(
+    conn: &mut DbConnection,
+    event: &crate::events::NewEvent,
+    public: bool,
+) -> ApiResult<()> {
     let text = fold(&format!(
         "{}\n{}",
         event.title,
         event.description.as_deref().unwrap_or_default()
     ));
-    let case_public: bool = cases::table
-        .find(&event.case_id)
-        .select(cases::confidential)
-        .first::<bool>(conn)
-        .optional()?
-        .is_some_and(|confidential| !confidential);
-    let hidden = crate::cases::store::hidden_defenders(conn, &event.case_id)?;
-    let public = case_public
-        && !event.confidential
-        && !crate::domain::from_json_list(&event.defender_ids)
-            .iter()
-            .any(|d| hidden.contains(d));
     let public_text = if public { text.as_str() } else { "" };
     let sql = match conn {
         DbConnection::Sqlite(_) => {

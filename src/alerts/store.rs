@@ -12,23 +12,17 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use std::collections::HashMap;
 
-/// Writes the alerts a new timeline event causes; call it in the event's transaction.
-/// Nothing is queued for a confidential event or case, or for an event about a
-/// confidential defender: partners may not learn of them.
-pub fn enqueue_for_event(conn: &mut DbConnection, event: &NewEvent) -> ApiResult<usize> {
-    if event.confidential {
-        return Ok(0);
-    }
-    let Some(case) = public_case(conn, &event.case_id)? else {
-        return Ok(0);
-    };
-    let hidden = crate::cases::store::hidden_defenders(conn, &case.id)?;
-    let named = crate::domain::from_json_list(&event.defender_ids);
-    if named.iter().any(|d| hidden.contains(d)) {
-        return Ok(0);
-    }
+/// Writes the alerts a new timeline event causes, in the event's transaction. The
+/// caller has decided that partners may learn of the event (`events::store` does):
+/// nothing may be queued for a confidential case or event, or for an event about a
+/// confidential defender.
+pub fn enqueue_for_event(
+    conn: &mut DbConnection,
+    event: &NewEvent,
+    case: &Case,
+) -> ApiResult<usize> {
     let mut queued = 0;
-    for subscription in matching_subscriptions(conn, &case)? {
+    for subscription in matching_subscriptions(conn, case)? {
         let mut alert = NewAlert::pending(
             AlertKind::Event,
             &subscription.subscriber_id,
@@ -118,28 +112,27 @@ pub fn enqueue_confirmation(conn: &mut DbConnection, subscriber_id: &str) -> Api
     Ok(())
 }
 
-/// Queues a reminder for every scheduled hearing in the next `days` days, once per
-/// subscriber, hearing and date (a hearing moved to a new date is reminded again).
-pub fn schedule_reminders(
+/// The reminders now due and not yet queued: one per subscriber, hearing and date
+/// (a hearing moved to a new date is reminded again), for every scheduled hearing of
+/// a public case in the next `days` days. Only reads: the worker takes the write lock
+/// only when there is something to queue.
+pub fn due_reminders(
     conn: &mut DbConnection,
     at: NaiveDateTime,
     days: i64,
-) -> ApiResult<usize> {
-    let upcoming: Vec<(String, String, NaiveDateTime)> = h::table
+) -> ApiResult<Vec<NewAlert>> {
+    let upcoming: Vec<(String, NaiveDateTime, Case)> = h::table
         .inner_join(c::table)
         .filter(h::status.eq("scheduled"))
         .filter(h::scheduled_at.gt(at))
         .filter(h::scheduled_at.le(at + chrono::Duration::days(days)))
         .filter(c::deleted_at.is_null())
         .filter(c::confidential.eq(false))
-        .select((h::id, h::case_id, h::scheduled_at))
+        .select((h::id, h::scheduled_at, Case::as_select()))
         .order((h::scheduled_at, h::id))
         .load(conn)?;
-    let mut queued = 0;
-    for (hearing_id, case_id, scheduled_at) in upcoming {
-        let Some(case) = public_case(conn, &case_id)? else {
-            continue;
-        };
+    let mut due = Vec::new();
+    for (hearing_id, scheduled_at, case) in upcoming {
         for subscription in matching_subscriptions(conn, &case)? {
             let mut alert = NewAlert::pending(
                 AlertKind::Reminder,
@@ -151,12 +144,40 @@ pub fn schedule_reminders(
                 ),
             );
             alert.subscription_id = Some(subscription.id.clone());
-            alert.case_id = Some(case_id.clone());
+            alert.case_id = Some(case.id.clone());
             alert.hearing_id = Some(hearing_id.clone());
-            queued += insert(conn, &alert)?;
+            due.push(alert);
         }
     }
+    let keys: Vec<&str> = due.iter().map(|a| a.dedupe_key.as_str()).collect();
+    let queued: Vec<String> = a::table
+        .filter(a::dedupe_key.eq_any(&keys))
+        .select(a::dedupe_key)
+        .load(conn)?;
+    due.retain(|alert| !queued.contains(&alert.dedupe_key));
+    Ok(due)
+}
+
+/// Queues reminders from `due_reminders`; one queued meanwhile is skipped.
+pub fn queue_reminders(conn: &mut DbConnection, due: &[NewAlert]) -> ApiResult<usize> {
+    let mut queued = 0;
+    for alert in due {
+        queued += insert(conn, alert)?;
+    }
     Ok(queued)
+}
+
+/// Whether daily changes recorded before `slot` wait for their digest.
+pub fn digest_due(conn: &mut DbConnection, slot: NaiveDateTime) -> ApiResult<bool> {
+    let waiting: i64 = a::table
+        .filter(a::status.eq(AlertStatus::Pending.as_str()))
+        .filter(a::kind.eq(AlertKind::Event.as_str()))
+        .filter(a::delivery.eq(Delivery::Daily.as_str()))
+        .filter(a::digest_id.is_null())
+        .filter(a::created_at.lt(slot))
+        .count()
+        .get_result(conn)?;
+    Ok(waiting > 0)
 }
 
 /// Gathers the daily changes recorded before `slot` (the latest digest time) into one

@@ -105,10 +105,16 @@ impl Worker {
     pub fn pass(&self) -> anyhow::Result<Pass> {
         let at = now();
         let mut conn = self.db.get()?;
-        let days = self.settings.reminder_days;
-        write_transaction(&mut conn, |c| store::schedule_reminders(c, at, days))?;
+        // Reminders and digests are looked for with reads; the write lock (on SQLite,
+        // the whole database's) is taken only when one is due.
+        let due = store::due_reminders(&mut conn, at, self.settings.reminder_days)?;
+        if !due.is_empty() {
+            write_transaction(&mut conn, |c| store::queue_reminders(c, &due))?;
+        }
         let slot = last_digest_slot(at, self.settings.digest_hour_utc);
-        write_transaction(&mut conn, |c| store::bundle_digests(c, slot))?;
+        if store::digest_due(&mut conn, slot)? {
+            write_transaction(&mut conn, |c| store::bundle_digests(c, slot))?;
+        }
         let lease = Duration::seconds(self.settings.lease_seconds.max(1) as i64);
         let batch = self.settings.batch_size.max(1);
         let claimed = write_transaction(&mut conn, |c| store::claim(c, at, batch, lease))?;

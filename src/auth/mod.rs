@@ -174,21 +174,25 @@ pub fn note_confidential_reads<'a, T: Confidential + 'a>(
     req: &HttpRequest,
     records: impl IntoIterator<Item = &'a T>,
 ) {
-    for reference in records
-        .into_iter()
-        .flat_map(Confidential::confidential_refs)
-    {
-        note_confidential_read(req, reference);
-    }
+    note_confidential_read(
+        req,
+        records
+            .into_iter()
+            .flat_map(Confidential::confidential_refs),
+    );
 }
 
-/// Notes that the request read a confidential record (`"case <id>"`).
-pub fn note_confidential_read(req: &HttpRequest, record: String) {
+/// Notes that the request read these confidential records (`"case <id>"`, ...).
+pub fn note_confidential_read(req: &HttpRequest, records: impl IntoIterator<Item = String>) {
+    let mut records = records.into_iter().peekable();
+    if records.peek().is_none() {
+        return;
+    }
     let mut extensions = req.extensions_mut();
     match extensions.get_mut::<ConfidentialReads>() {
-        Some(reads) => reads.0.push(record),
+        Some(reads) => reads.0.extend(records),
         None => {
-            extensions.insert(ConfidentialReads(vec![record]));
+            extensions.insert(ConfidentialReads(records.collect()));
         }
     }
 }

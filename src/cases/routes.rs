@@ -1,5 +1,5 @@
 use super::{store, CreateCase, LinkDefender, UpdateCase};
-use crate::auth::{note_confidential_read, redact, Visibility};
+use crate::auth::{note_confidential_reads, redact, Visibility};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
@@ -179,12 +179,8 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let detail = db.read(move |conn| store::detail(conn, &id, vis)).await?;
-    if detail.case.confidential {
-        note_confidential_read(&req, format!("case {}", detail.case.id));
-    }
-    for d in detail.defenders.iter().filter(|d| d.defender.confidential) {
-        note_confidential_read(&req, format!("defender {}", d.defender.id));
-    }
+    note_confidential_reads(&req, [&detail.case]);
+    note_confidential_reads(&req, detail.defenders.iter().map(|d| &d.defender));
     Ok(ok_versioned(detail.case.version, &redact(vis, &detail)))
 }
 

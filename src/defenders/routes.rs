@@ -1,5 +1,5 @@
 use super::{store, CreateDefender, UpdateDefender};
-use crate::auth::{note_confidential_read, redact, Visibility};
+use crate::auth::{note_confidential_reads, redact, Visibility};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
@@ -110,9 +110,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let defender = db.read(move |conn| store::visible(conn, &id, vis)).await?;
-    if defender.confidential {
-        note_confidential_read(&req, format!("defender {}", defender.id));
-    }
+    note_confidential_reads(&req, [&defender]);
     Ok(ok_versioned(defender.version, &redact(vis, &defender)))
 }
 

@@ -144,6 +144,31 @@ pub struct NewEvent {
     pub recorded_at: chrono::NaiveDateTime,
 }
 
+impl From<NewEvent> for Event {
+    /// The event as stored: the row holds exactly what was inserted.
+    fn from(new: NewEvent) -> Self {
+        Self {
+            id: new.id,
+            case_id: new.case_id,
+            kind: new.kind,
+            occurred_on: new.occurred_on,
+            precision: new.precision,
+            occurred_start: new.occurred_start,
+            title: new.title,
+            description: new.description,
+            source_url: new.source_url,
+            intervention_id: new.intervention_id,
+            defender_ids: new.defender_ids,
+            record_type: new.record_type,
+            record_id: new.record_id,
+            changes: new.changes,
+            actor: new.actor,
+            confidential: new.confidential,
+            recorded_at: new.recorded_at,
+        }
+    }
+}
+
 /// What a write did to one record of a case, for its timeline.
 #[derive(Debug, Clone)]
 pub struct ChangeRecord {

@@ -153,9 +153,7 @@ async fn history(
         rows.iter()
             .flat_map(crate::auth::Confidential::confidential_refs),
     );
-    reads
-        .into_iter()
-        .for_each(|read| crate::auth::note_confidential_read(&req, read));
+    crate::auth::note_confidential_read(&req, reads);
     let page = Page::from_rows(rows, &page, |e| {
         vec![
             e.occurred_start.format("%Y-%m-%d").to_string(),

@@ -38,18 +38,41 @@ pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> Api
         confidential: false,
         recorded_at,
     };
-    diesel::insert_into(e::events).values(&new).execute(conn)?;
-    crate::alerts::store::enqueue_for_event(conn, &new)?;
     // The case's own fields, its defenders and its charges are in its search document:
     // a change to them rebuilds it; any other change only adds its record.
-    if matches!(
+    let rebuild = matches!(
         new.record_type.as_deref(),
         Some("case" | "charge" | "case_defender")
-    ) {
-        crate::search::reindex(conn, &case_id)
-    } else {
-        crate::search::append_event(conn, &new)
+    );
+    store(conn, &new, rebuild)?;
+    if rebuild {
+        crate::search::reindex(conn, &case_id)?;
     }
+    Ok(())
+}
+
+/// Writes an event with what it triggers, in the caller's transaction: the alerts it
+/// queues and its text in the case's search document. Whether partners may learn of
+/// it is decided here, once, for both.
+fn store(conn: &mut DbConnection, new: &NewEvent, rebuild_index: bool) -> ApiResult<()> {
+    diesel::insert_into(e::events).values(new).execute(conn)?;
+    let case = crate::alerts::store::public_case(conn, &new.case_id)?;
+    let public = match &case {
+        Some(case) if !new.confidential => {
+            let hidden = crate::cases::store::hidden_defenders(conn, &case.id)?;
+            !crate::domain::from_json_list(&new.defender_ids)
+                .iter()
+                .any(|d| hidden.contains(d))
+        }
+        _ => false,
+    };
+    if let (true, Some(case)) = (public, &case) {
+        crate::alerts::store::enqueue_for_event(conn, new, case)?;
+    }
+    if !rebuild_index {
+        crate::search::append_event(conn, new, public)?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -193,11 +216,9 @@ pub fn log(
 }
 
 pub fn insert(conn: &mut DbConnection, new: NewEvent) -> ApiResult<Event> {
-    diesel::insert_into(e::events).values(&new).execute(conn)?;
     crate::cases::store::touch(conn, &new.case_id)?;
-    crate::alerts::store::enqueue_for_event(conn, &new)?;
-    crate::search::append_event(conn, &new)?;
-    get(conn, &new.case_id, &new.id)
+    store(conn, &new, false)?;
+    Ok(Event::from(new))
 }
 
 pub fn get(conn: &mut DbConnection, case_id: &str, id: &str) -> ApiResult<Event> {

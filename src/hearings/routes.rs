@@ -54,9 +54,7 @@ pub async fn list(
             Ok((store::page(conn, &trial_id, position, fetch)?, reads))
         })
         .await?;
-    reads
-        .into_iter()
-        .for_each(|read| note_confidential_read(&req, read));
+    note_confidential_read(&req, reads);
     let page = Page::from_rows(rows, &page, |h| time_key(&h.scheduled_at, &h.id));
     Ok(HttpResponse::Ok().json(redact(vis, &page.map(HearingView::from))))
 }
@@ -116,9 +114,7 @@ pub async fn get(
             Ok((HearingView::from(hearing), reads))
         })
         .await?;
-    reads
-        .into_iter()
-        .for_each(|read| note_confidential_read(&req, read));
+    note_confidential_read(&req, reads);
     Ok(ok_versioned(hearing.version, &redact(vis, &hearing)))
 }
 

@@ -43,9 +43,10 @@ pub async fn list(
         page.items.retain(|c| !hidden.contains(&c.defender_id));
     } else {
         let named = page.items.iter().map(|c| c.defender_id.as_str());
-        for read in crate::cases::store::confidential_reads(&case, &hidden, named) {
-            note_confidential_read(&req, read);
-        }
+        note_confidential_read(
+            &req,
+            crate::cases::store::confidential_reads(&case, &hidden, named),
+        );
     }
     Ok(HttpResponse::Ok().json(page))
 }
@@ -110,9 +111,7 @@ pub async fn get(
             Ok((sentence, reads))
         })
         .await?;
-    reads
-        .into_iter()
-        .for_each(|read| note_confidential_read(&req, read));
+    note_confidential_read(&req, reads);
     Ok(ok_versioned(sentence.version, &sentence))
 }
 

@@ -155,15 +155,7 @@ fn immediate() -> Delivery {
 }
 
 fn one_target(body: &CreateSubscription) -> Result<(), validator::ValidationError> {
-    let given = [
-        body.case_id.is_some(),
-        body.country.is_some(),
-        body.subject.is_some(),
-    ]
-    .iter()
-    .filter(|g| **g)
-    .count();
-    if given == 1 {
+    if body.target().is_some() {
         Ok(())
     } else {
         Err(crate::http::cross_field(
@@ -174,10 +166,11 @@ fn one_target(body: &CreateSubscription) -> Result<(), validator::ValidationErro
 }
 
 impl CreateSubscription {
+    /// What the subscription follows; `None` unless exactly one target is given.
     pub fn target(&self) -> Option<Target> {
         match (&self.case_id, &self.country, &self.subject) {
             (Some(c), None, None) => Some(Target::Case(c.clone())),
-            (None, Some(c), None) => Some(Target::Country(c.to_ascii_uppercase())),
+            (None, Some(c), None) => Some(Target::Country(c.clone())),
             (None, None, Some(s)) => Some(Target::Subject(s.trim().to_string())),
             _ => None,
         }

@@ -61,6 +61,14 @@ pub async fn list(
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |s| vec![s.id.clone()])))
 }
 
+/// Whose address a new subscription is for.
+enum Who {
+    /// A partner's own subscriber (its id).
+    Own(String),
+    /// The subscriber staff named.
+    Named(crate::auth::NewSubscriber),
+}
+
 /// Follows a case, a country or a subject. A new address first gets a confirmation
 /// email; no alert goes to it until it is confirmed.
 #[utoipa::path(
@@ -80,8 +88,16 @@ pub async fn create(
     body: ApiJson<CreateSubscription>,
 ) -> ApiResult<HttpResponse> {
     let body = body.0;
-    let own = own_subscriber(&principal);
-    match (&own, &body.subscriber) {
+    // Validation has checked that exactly one target is given.
+    let target = body.target().ok_or_else(|| {
+        invalid(
+            "case_id",
+            "give exactly one of case_id, country and subject",
+        )
+    })?;
+    let who = match (own_subscriber(&principal), body.subscriber) {
+        (Some(own), None) => Who::Own(own),
+        (None, Some(named)) => Who::Named(named),
         (Some(_), Some(_)) => {
             return Err(invalid(
                 "subscriber",
@@ -89,28 +105,21 @@ pub async fn create(
             ))
         }
         (None, None) => return Err(invalid("subscriber", "is required")),
-        _ => {}
-    }
-    let target = body.target().ok_or_else(|| {
-        invalid(
-            "case_id",
-            "give exactly one of case_id, country and subject",
-        )
-    })?;
-    let public = own.is_some();
+    };
+    let public = matches!(who, Who::Own(_));
     let hours = alerts.confirmation_valid_hours;
     let actor = principal.name.clone();
+    let delivery = body.delivery;
     let view = db
         .write(move |conn| {
             if let Target::Case(case_id) = &target {
                 store::check_case(conn, case_id, public)?;
             }
-            let subscriber = match (&own, &body.subscriber) {
-                (Some(id), _) => store::subscriber(conn, id)?,
-                (None, Some(new)) => store::find_or_create_subscriber(conn, new)?,
-                (None, None) => return Err(invalid("subscriber", "is required")),
+            let subscriber = match &who {
+                Who::Own(own) => store::subscriber(conn, own)?,
+                Who::Named(named) => store::find_or_create_subscriber(conn, named)?,
             };
-            store::create(conn, &subscriber, &target, body.delivery, &actor, hours)
+            store::create(conn, &subscriber, &target, delivery, &actor, hours)
         })
         .await?;
     Ok(created(

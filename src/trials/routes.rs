@@ -91,9 +91,7 @@ pub async fn get(
             Ok((trial, reads))
         })
         .await?;
-    reads
-        .into_iter()
-        .for_each(|read| note_confidential_read(&req, read));
+    note_confidential_read(&req, reads);
     Ok(ok_versioned(trial.version, &trial))
 }
 
