@@ -542,12 +542,14 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(found["items"], json!([]), "partner search for {q}");
     }
-    let (_, staff_search) = get_as(&app.client, &app, "/api/v1/cases?q=Zhanargul").await;
-    assert_eq!(
-        staff_search["items"].as_array().unwrap().len(),
-        1,
-        "staff find it"
-    );
+    for q in ["Zhanargul", "threatened"] {
+        let (_, staff_search) = get_as(&app.client, &app, &format!("/api/v1/cases?q={q}")).await;
+        assert_eq!(
+            staff_search["items"].as_array().unwrap().len(),
+            1,
+            "staff find {q}"
+        );
+    }
     let (_, defenders) = get_as(&partner, &app, "/api/v1/defenders").await;
     let names: Vec<&str> = defenders["items"]
         .as_array()

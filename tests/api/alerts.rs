@@ -257,9 +257,15 @@ async fn a_partner_follows_the_demo_case_gets_one_email_for_a_new_hearing_and_un
         Some("List-Unsubscribe=One-Click")
     );
 
-    // RFC 8058: the mail client POSTs to the List-Unsubscribe address.
+    // RFC 8058: the mail client POSTs to the List-Unsubscribe address. A browser
+    // first gets a page that says what the link ends, and changes nothing.
     let list_unsubscribe = alert.header("List-Unsubscribe").expect("List-Unsubscribe");
     let path = link_path(&list_unsubscribe, "http://test.invalid/unsubscribe/");
+    let page = reqwest::get(app.url(&path)).await.expect("GET unsubscribe");
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.expect("page");
+    assert!(page.contains("you follow the case"), "{page}");
+    assert_eq!(app.count("subscriptions WHERE cancelled_at IS NOT NULL"), 0);
     let one_click = reqwest::Client::new()
         .post(app.url(&path))
         .header("Content-Type", "application/x-www-form-urlencoded")
@@ -989,6 +995,31 @@ async fn subscriptions_are_validated_and_partners_manage_only_their_own() {
         .await
         .expect("POST");
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+    // An expired confirmation link confirms nothing, and its page says so.
+    diesel::sql_query(
+        "UPDATE subscribers SET confirmation_expires_at = created_at WHERE email = 'a@x.example'",
+    )
+    .execute(&mut app.db())
+    .expect("expire the link");
+    let token: Option<String> = {
+        use case_tracker::schema::subscribers::dsl::*;
+        subscribers
+            .filter(email.eq("a@x.example"))
+            .select(confirmation_token)
+            .first(&mut app.db())
+            .expect("token")
+    };
+    let path = format!("/confirm/{}", token.expect("a token"));
+    let page = reqwest::get(app.url(&path)).await.expect("GET");
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let response = reqwest::Client::new()
+        .post(app.url(&path))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.count("subscribers WHERE confirmed_at IS NOT NULL"), 0);
 }
 
 #[tokio::test]
