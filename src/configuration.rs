@@ -64,6 +64,8 @@ pub struct SecuritySettings {
     pub rate_limit_per_minute: u32,
     pub rate_limit_burst: u32,
     pub auth_failures_per_minute: u32,
+    /// How long a token found valid is trusted without looking it up again.
+    pub token_cache_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -131,6 +131,11 @@ pub type Pool = r2d2::Pool<ConnectionManager>;
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    /// SQLite has one writer at a time. Writers of this process queue here, woken in
+    /// turn, instead of polling the file lock on the busy timeout, whose sleeps grow
+    /// under load and make the slowest writes wait seconds. Other processes (the CLI,
+    /// a separate worker) still meet on the file lock.
+    sqlite_writer: Option<std::sync::Arc<std::sync::Mutex<()>>>,
 }
 
 impl Db {
@@ -151,7 +156,12 @@ impl Db {
             .max_size(settings.pool_size.max(1))
             .connection_timeout(Duration::from_millis(settings.connection_timeout_ms))
             .build(manager)?;
-        Ok(Self { pool, backend })
+        let sqlite_writer = (backend == Backend::Sqlite).then(Default::default);
+        Ok(Self {
+            pool,
+            backend,
+            sqlite_writer,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -183,12 +193,25 @@ impl Db {
         F: FnOnce(&mut DbConnection) -> ApiResult<T> + Send + 'static,
         T: Send + 'static,
     {
-        let pool = self.pool.clone();
+        let db = self.clone();
         actix_web::web::block(move || {
-            let mut conn = pool.get()?;
-            write_transaction(&mut conn, f)
+            let mut conn = db.get()?;
+            db.transaction(&mut conn, f)
         })
         .await?
+    }
+
+    /// A write transaction on a connection of this pool (blocking). Take the
+    /// connection first: a writer never waits for the pool while others wait for it.
+    pub fn transaction<T, F>(&self, conn: &mut DbConnection, f: F) -> ApiResult<T>
+    where
+        F: FnOnce(&mut DbConnection) -> ApiResult<T>,
+    {
+        let _turn = self
+            .sqlite_writer
+            .as_ref()
+            .map(|lock| lock.lock().unwrap_or_else(|e| e.into_inner()));
+        write_transaction(conn, f)
     }
 }
 

@@ -45,11 +45,7 @@ impl Application {
             backend = db.backend().as_str(),
             "case tracker listening"
         );
-        let limits = crate::auth::middleware::Limits::new(
-            settings.security.rate_limit_per_minute,
-            settings.security.rate_limit_burst,
-            settings.security.auth_failures_per_minute,
-        );
+        let guard = crate::auth::middleware::Guard::new(&settings.security);
         let worker = if settings.alerts.worker {
             let worker = crate::alerts::worker::Worker::new(
                 db.clone(),
@@ -62,15 +58,7 @@ impl Application {
         };
         let templates = crate::alerts::mail::Templates::load()?;
         let audit = crate::auth::audit::AuditLog::start(db.clone())?;
-        let server = run(
-            listener,
-            db,
-            http,
-            limits,
-            settings.alerts,
-            templates,
-            audit,
-        )?;
+        let server = run(listener, db, http, guard, settings.alerts, templates, audit)?;
         Ok(Self {
             port,
             server,
@@ -98,7 +86,7 @@ pub fn run(
     listener: TcpListener,
     db: Db,
     http: HttpSettings,
-    limits: crate::auth::middleware::Limits,
+    guard: crate::auth::middleware::Guard,
     alerts: crate::configuration::AlertSettings,
     templates: crate::alerts::mail::Templates,
     audit: crate::auth::audit::AuditLog,
@@ -110,7 +98,8 @@ pub fn run(
     let alerts = web::Data::new(alerts);
     let templates = web::Data::new(templates);
     let http = web::Data::new(http);
-    let limits = web::Data::new(limits);
+    let limits = web::Data::new(guard.limits);
+    let tokens = web::Data::new(guard.tokens);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(from_fn(security_headers))
@@ -119,6 +108,7 @@ pub fn run(
             .app_data(db.clone())
             .app_data(http.clone())
             .app_data(limits.clone())
+            .app_data(tokens.clone())
             .app_data(alerts.clone())
             .app_data(templates.clone())
             .app_data(allowed.clone())

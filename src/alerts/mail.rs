@@ -534,10 +534,7 @@ fn public_changes(changes: Option<&str>) -> Vec<Change> {
     else {
         return Vec::new();
     };
-    let redacted = crate::auth::redact(
-        crate::auth::Visibility::Public,
-        &serde_json::Value::Object(map),
-    );
+    let redacted = crate::auth::public_value(&serde_json::Value::Object(map));
     let serde_json::Value::Object(map) = redacted else {
         return Vec::new();
     };

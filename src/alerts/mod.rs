@@ -44,8 +44,10 @@ pub struct Alert {
     pub sent_at: Option<NaiveDateTime>,
 }
 
+// None is written as NULL rather than DEFAULT, which lets SQLite insert many rows in
+// one statement.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = crate::schema::alerts)]
+#[diesel(table_name = crate::schema::alerts, treat_none_as_default_value = false)]
 pub struct NewAlert {
     pub id: String,
     pub kind: String,

@@ -21,22 +21,24 @@ pub fn enqueue_for_event(
     event: &NewEvent,
     case: &Case,
 ) -> ApiResult<usize> {
-    let mut queued = 0;
-    for subscription in matching_subscriptions(conn, case)? {
-        let mut alert = NewAlert::pending(
-            AlertKind::Event,
-            &subscription.subscriber_id,
-            // One email per subscriber and event, however many of their
-            // subscriptions match it.
-            format!("event:{}:{}", subscription.subscriber_id, event.id),
-        );
-        alert.subscription_id = Some(subscription.id.clone());
-        alert.case_id = Some(case.id.clone());
-        alert.event_id = Some(event.id.clone());
-        alert.delivery = subscription.delivery.clone();
-        queued += insert(conn, &alert)?;
-    }
-    Ok(queued)
+    let alerts: Vec<NewAlert> = matching_subscriptions(conn, case)?
+        .into_iter()
+        .map(|subscription| {
+            let mut alert = NewAlert::pending(
+                AlertKind::Event,
+                &subscription.subscriber_id,
+                // One email per subscriber and event, however many of their
+                // subscriptions match it.
+                format!("event:{}:{}", subscription.subscriber_id, event.id),
+            );
+            alert.subscription_id = Some(subscription.id);
+            alert.case_id = Some(case.id.clone());
+            alert.event_id = Some(event.id.clone());
+            alert.delivery = subscription.delivery;
+            alert
+        })
+        .collect();
+    insert_all(conn, &alerts)
 }
 
 /// A case that alerts may speak of: it exists and is not confidential.
@@ -92,8 +94,17 @@ pub fn matching_subscriptions(
 
 /// Inserts an alert unless one with its dedupe key exists; returns 1 if inserted.
 fn insert(conn: &mut DbConnection, alert: &NewAlert) -> ApiResult<usize> {
+    insert_all(conn, std::slice::from_ref(alert))
+}
+
+/// Inserts alerts in one statement, skipping those whose dedupe key exists; returns
+/// how many were inserted.
+fn insert_all(conn: &mut DbConnection, alerts: &[NewAlert]) -> ApiResult<usize> {
+    if alerts.is_empty() {
+        return Ok(0);
+    }
     let insert = diesel::insert_into(a::table)
-        .values(alert)
+        .values(alerts)
         .on_conflict(a::dedupe_key)
         .do_nothing();
     Ok(match conn {

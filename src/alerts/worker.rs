@@ -5,7 +5,7 @@
 use super::mail::{Composed, Composer, Mailer};
 use super::{store, Alert};
 use crate::configuration::AlertSettings;
-use crate::db::{now, write_transaction, Db};
+use crate::db::{now, Db};
 use chrono::{Duration, NaiveDateTime, Timelike};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -109,15 +109,19 @@ impl Worker {
         // the whole database's) is taken only when one is due.
         let due = store::due_reminders(&mut conn, at, self.settings.reminder_days)?;
         if !due.is_empty() {
-            write_transaction(&mut conn, |c| store::queue_reminders(c, &due))?;
+            self.db
+                .transaction(&mut conn, |c| store::queue_reminders(c, &due))?;
         }
         let slot = last_digest_slot(at, self.settings.digest_hour_utc);
         if store::digest_due(&mut conn, slot)? {
-            write_transaction(&mut conn, |c| store::bundle_digests(c, slot))?;
+            self.db
+                .transaction(&mut conn, |c| store::bundle_digests(c, slot))?;
         }
         let lease = Duration::seconds(self.settings.lease_seconds.max(1) as i64);
         let batch = self.settings.batch_size.max(1);
-        let claimed = write_transaction(&mut conn, |c| store::claim(c, at, batch, lease))?;
+        let claimed = self
+            .db
+            .transaction(&mut conn, |c| store::claim(c, at, batch, lease))?;
         drop(conn);
         // One sender per pooled SMTP connection: a message spends most of its time
         // waiting on the network, so connections are used side by side.
@@ -219,7 +223,7 @@ impl Worker {
         F: FnOnce(&mut crate::db::DbConnection) -> crate::error::ApiResult<()>,
     {
         let mut conn = self.db.get()?;
-        Ok(write_transaction(&mut conn, f)?)
+        Ok(self.db.transaction(&mut conn, f)?)
     }
 
     /// base × 2^(attempts − 1), capped.

@@ -1,6 +1,7 @@
 //! Authentication, the role policy, rate limits and the audit log, for every request
 //! under /api/v1.
 
+use super::cache::TokenCache;
 use super::{allowed, store, ConfidentialReads, Principal};
 use crate::db::Db;
 use crate::error::ApiError;
@@ -76,6 +77,46 @@ impl Limits {
     }
 }
 
+/// What the authentication layer keeps in memory, per instance.
+pub struct Guard {
+    pub limits: Limits,
+    pub tokens: TokenCache,
+}
+
+impl Guard {
+    pub fn new(settings: &crate::configuration::SecuritySettings) -> Self {
+        Self {
+            limits: Limits::new(
+                settings.rate_limit_per_minute,
+                settings.rate_limit_burst,
+                settings.auth_failures_per_minute,
+            ),
+            tokens: TokenCache::new(Duration::from_millis(settings.token_cache_ms)),
+        }
+    }
+}
+
+/// The valid token a secret belongs to: from the cache, or else from the database.
+async fn find_token(
+    db: &Db,
+    tokens: &TokenCache,
+    secret: &str,
+) -> Result<Option<super::Token>, ApiError> {
+    let hash = super::hash_secret(secret);
+    if let Some(token) = tokens.get(&hash, crate::db::now()) {
+        return Ok(Some(token));
+    }
+    let generation = tokens.generation();
+    let lookup = hash.clone();
+    let token = db
+        .read(move |conn| store::authenticate(conn, &lookup))
+        .await?;
+    if let Some(token) = &token {
+        tokens.put(token, generation);
+    }
+    Ok(token)
+}
+
 /// The token of a request: `Bearer <token>`, or HTTP Basic with the token as the
 /// password, which is what calendar applications can send for the hearing feed.
 fn bearer(req: &ServiceRequest) -> Option<String> {
@@ -103,9 +144,10 @@ pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
-    let (Some(db), Some(limits), Some(audit)) = (
+    let (Some(db), Some(limits), Some(tokens), Some(audit)) = (
         req.app_data::<web::Data<Db>>().cloned(),
         req.app_data::<web::Data<Limits>>().cloned(),
+        req.app_data::<web::Data<TokenCache>>().cloned(),
         req.app_data::<web::Data<super::audit::AuditLog>>().cloned(),
     ) else {
         return Ok(refuse(
@@ -119,10 +161,7 @@ pub async fn authenticate(
     }
     let token = match bearer(&req) {
         None => None,
-        Some(secret) => match db
-            .read(move |conn| store::authenticate(conn, &secret))
-            .await
-        {
+        Some(secret) => match find_token(&db, &tokens, &secret).await {
             Ok(token) => token,
             Err(e) => return Ok(refuse(req, e)),
         },

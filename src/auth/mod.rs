@@ -1,6 +1,7 @@
 //! Access control: bearer tokens, roles, what partners may see, and the audit log.
 
 pub mod audit;
+pub mod cache;
 pub mod middleware;
 pub mod routes;
 pub mod store;
@@ -220,11 +221,34 @@ pub fn allowed(role: Role, method: &actix_web::http::Method, path: &str) -> bool
 const STAFF_ONLY: [&str; 2] = ["details", "observers"];
 
 /// A response body as `visibility` may see it: partners never get staff-only fields.
-pub fn redact<T: Serialize>(visibility: Visibility, body: &T) -> serde_json::Value {
-    let mut value = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
+pub fn redact<T: Serialize>(visibility: Visibility, body: &T) -> Redacted<'_, T> {
     if visibility.is_public() {
-        strip(&mut value);
+        Redacted::Public(public_value(body))
+    } else {
+        Redacted::Whole(body)
     }
+}
+
+/// A body as its reader may see it. Staff see it whole and it is serialized directly;
+/// partners get a copy without the staff-only fields.
+pub enum Redacted<'a, T> {
+    Whole(&'a T),
+    Public(serde_json::Value),
+}
+
+impl<T: Serialize> Serialize for Redacted<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Redacted::Whole(body) => body.serialize(serializer),
+            Redacted::Public(value) => value.serialize(serializer),
+        }
+    }
+}
+
+/// A body as JSON without its staff-only fields, at any depth.
+pub fn public_value<T: Serialize>(body: &T) -> serde_json::Value {
+    let mut value = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
+    strip(&mut value);
     value
 }
 

@@ -70,12 +70,14 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<PageQuery>) -> ApiResult<Ht
 #[delete("/tokens/{id}")]
 pub async fn revoke(
     db: web::Data<Db>,
+    tokens: web::Data<super::cache::TokenCache>,
     admin: Principal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     db.write(move |conn| store::revoke(conn, &id, &admin.name))
         .await?;
+    tokens.revoked();
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -46,10 +46,10 @@ pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Token> {
         .ok_or_else(|| not_found("token"))
 }
 
-/// The token a secret belongs to, if it is neither revoked nor expired.
-pub fn authenticate(conn: &mut DbConnection, secret: &str) -> ApiResult<Option<Token>> {
+/// The token with this secret hash, if it is neither revoked nor expired.
+pub fn authenticate(conn: &mut DbConnection, secret_hash: &str) -> ApiResult<Option<Token>> {
     let token: Option<Token> = t::api_tokens
-        .filter(t::secret_hash.eq(super::hash_secret(secret)))
+        .filter(t::secret_hash.eq(secret_hash))
         .select(Token::as_select())
         .first(conn)
         .optional()?;

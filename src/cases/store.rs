@@ -296,12 +296,13 @@ pub fn delete(conn: &mut DbConnection, actor: &str, case: &Case) -> ApiResult<()
     )
 }
 
-/// Marks the case as changed for `updated_since`, when one of its records changes.
-pub fn touch(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
-    diesel::update(c::cases.find(case_id))
+/// Marks the case as changed for `updated_since`, when one of its records changes;
+/// returns 0 if there is no such case (or it was deleted).
+pub fn touch(conn: &mut DbConnection, case_id: &str) -> ApiResult<usize> {
+    Ok(diesel::update(c::cases.find(case_id))
+        .filter(c::deleted_at.is_null())
         .set(c::updated_at.eq(crate::db::now()))
-        .execute(conn)?;
-    Ok(())
+        .execute(conn)?)
 }
 
 pub fn find_link(

@@ -57,14 +57,15 @@ pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> Api
 fn store(conn: &mut DbConnection, new: &NewEvent, rebuild_index: bool) -> ApiResult<()> {
     diesel::insert_into(e::events).values(new).execute(conn)?;
     let case = crate::alerts::store::public_case(conn, &new.case_id)?;
+    let named = crate::domain::from_json_list(&new.defender_ids);
     let public = match &case {
-        Some(case) if !new.confidential => {
+        Some(_) if new.confidential => false,
+        Some(_) if named.is_empty() => true,
+        Some(case) => {
             let hidden = crate::cases::store::hidden_defenders(conn, &case.id)?;
-            !crate::domain::from_json_list(&new.defender_ids)
-                .iter()
-                .any(|d| hidden.contains(d))
+            !named.iter().any(|d| hidden.contains(d))
         }
-        _ => false,
+        None => false,
     };
     if let (true, Some(case)) = (public, &case) {
         crate::alerts::store::enqueue_for_event(conn, new, case)?;
@@ -189,7 +190,10 @@ pub fn log(
     actor: &str,
     input: LogEvent,
 ) -> ApiResult<Event> {
-    crate::cases::store::get(conn, case_id)?;
+    // Marks the case changed and checks it exists in one statement.
+    if crate::cases::store::touch(conn, case_id)? == 0 {
+        return Err(crate::error::not_found("case"));
+    }
     let mut problems = Problems::new();
     for (i, defender_id) in input.defender_ids.iter().enumerate() {
         if crate::cases::store::find_link(conn, case_id, defender_id)?.is_none() {
@@ -212,7 +216,9 @@ pub fn log(
         }
     }
     problems.into_result()?;
-    insert(conn, input.into_new(case_id, actor)?)
+    let new = input.into_new(case_id, actor)?;
+    store(conn, &new, false)?;
+    Ok(Event::from(new))
 }
 
 pub fn insert(conn: &mut DbConnection, new: NewEvent) -> ApiResult<Event> {

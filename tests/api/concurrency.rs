@@ -96,3 +96,46 @@ async fn eight_concurrent_writers_finish_without_errors_or_lost_writes() {
     // Conflicts are expected and were retried; they are reported, not errors.
     println!("{conflicts} edit conflicts were detected and retried");
 }
+
+/// Writers of one process take turns before they reach SQLite's file lock, so a burst
+/// of them never waits on the busy timeout; here it is 1 ms, which any writer meeting
+/// another at the file lock would exceed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_writers_never_meets_a_locked_database() {
+    let app = Arc::new(
+        crate::helpers::spawn_app_with(|settings| settings.database.busy_timeout_ms = 1).await,
+    );
+    let cases: Vec<String> = {
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(id(&app.create_case(&format!("Burst case {n}")).await).to_string());
+        }
+        ids
+    };
+    let events_before = app.count("events");
+    let audit_before = app.count("audit_log");
+    let requests = (0..48).map(|n| {
+        let app = app.clone();
+        let case = cases[n % cases.len()].clone();
+        tokio::spawn(async move {
+            let response = app
+                .post(
+                    &format!("/api/v1/cases/{case}/events"),
+                    &json!({"kind": "note", "occurred_on": "2026-11-02", "title": format!("Burst note {n}")}),
+                )
+                .await;
+            let status = response.status();
+            (status, response.text().await.unwrap_or_default())
+        })
+    });
+    for request in futures::future::join_all(requests).await {
+        let (status, body) = request.expect("request finished");
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    assert_eq!(app.count("events"), events_before + 48);
+    assert_eq!(
+        app.count("audit_log WHERE action LIKE 'POST /api/v1/cases/%/events' AND status = 201"),
+        48
+    );
+    assert!(app.count("audit_log") >= audit_before + 48);
+}
