@@ -75,7 +75,7 @@ pub fn case_id(n: usize) -> String {
     )
 }
 
-/// Inserts the plan's cases, defenders, links, events and search documents.
+/// Inserts the plan's cases, defenders, links, events and search documents and rows.
 pub fn generate(
     conn: &mut DbConnection,
     plan: Plan,
@@ -104,6 +104,7 @@ fn insert_batch(
     let mut defender_rows = Vec::new();
     let mut link_rows = Vec::new();
     let mut event_rows = Vec::new();
+    let mut search_rows = Vec::new();
     let mut documents = Vec::new();
     for n in range {
         let mut rng = Rng(n as u64);
@@ -143,12 +144,18 @@ fn insert_batch(
             case_defenders::role.eq("defendant"),
             case_defenders::created_at.eq(created),
         ));
-        let mut texts = vec![title, name, "Kazakhstan".to_string()];
+        let texts = [title, name, "Kazakhstan".to_string()];
         for e in 0..plan.events_per_case {
             let day = base + Duration::days((rng.next() % 5000) as i64);
             let kind = rng.pick(&KINDS);
             let title = format!("{kind} reported ({e})");
-            texts.push(title.clone());
+            search_rows.push(crate::search::EventRow::new(
+                &format!("{id}{e:08x}"),
+                &id,
+                &title,
+                None,
+                true,
+            ));
             event_rows.push((
                 events::id.eq(format!("{id}{e:08x}")),
                 events::case_id.eq(id.clone()),
@@ -186,6 +193,7 @@ fn insert_batch(
     insert_all!(defenders::table, defender_rows, 500);
     insert_all!(case_defenders::table, link_rows, 500);
     insert_all!(events::table, event_rows, 1000);
+    crate::search::insert_event_rows(conn, &search_rows)?;
     for (id, body) in documents {
         crate::search::store_document(conn, &id, &body, &body)?;
     }

@@ -268,6 +268,19 @@ diesel::table! {
     }
 }
 
+// The search rows of timeline events (see migrations/*/..._event_search); declared for
+// batch inserts. The tables' integer `id` and PostgreSQL's generated `tsvector`s are
+// left out: the database fills them.
+diesel::table! {
+    event_search (event_id) {
+        event_id -> Text,
+        case_id -> Text,
+        body -> Text,
+        public_body -> Text,
+        public -> Bool,
+    }
+}
+
 diesel::joinable!(api_tokens -> subscribers (subscriber_id));
 diesel::joinable!(subscriptions -> subscribers (subscriber_id));
 diesel::joinable!(alerts -> subscribers (subscriber_id));
@@ -289,4 +302,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     subscriptions,
     alerts,
+    event_search,
 );

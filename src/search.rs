@@ -1,5 +1,7 @@
 //! Full-text search of cases: SQLite FTS5 or PostgreSQL `tsvector`, over one document
-//! per case that the application keeps in sync in the transaction of every write.
+//! per case (its own fields, defenders and charges) and one per timeline event, which
+//! the application keeps in sync in the transaction of every write. A case matches
+//! when each term is found in its document or in one of its events'.
 //!
 //! Names reach us in many transliterations ("Bokayev", "Bokaev", "Бокаев"), so both
 //! the documents and the queries are folded: transliterated to ASCII, lower-cased,
@@ -7,7 +9,7 @@
 
 use crate::db::DbConnection;
 use crate::error::ApiResult;
-use crate::schema::{case_defenders, cases, charges, countries, defenders, events};
+use crate::schema::{case_defenders, cases, charges, countries, defenders, event_search, events};
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Text};
 
@@ -80,7 +82,10 @@ struct Hit {
     rank: f64,
 }
 
-/// Rebuilds the search documents of one case: everything, and what partners may see.
+/// Rebuilds the search document of one case (everything, and what partners may see),
+/// and brings its events' rows up to date: adds missing ones, and changes those whose
+/// visibility to partners changed (the case or a defender became confidential, or
+/// stopped being so).
 pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
     let Some((title, summary, subjects, country, confidential)) = cases::table
         .find(case_id)
@@ -96,6 +101,8 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
         .optional()?
     else {
         // A deleted case is found by no search.
+        diesel::delete(event_search::table.filter(event_search::case_id.eq(case_id)))
+            .execute(conn)?;
         diesel::sql_query(match conn {
             DbConnection::Sqlite(_) => "DELETE FROM case_search WHERE case_id = ?",
             DbConnection::Pg(_) => "DELETE FROM case_search WHERE case_id = $1",
@@ -149,23 +156,6 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
         texts.push((basis, public));
         texts.extend(description.map(|d| (d, public)));
     }
-    let history: Vec<(String, Option<String>, bool, String)> = events::table
-        .filter(events::case_id.eq(case_id))
-        .select((
-            events::title,
-            events::description,
-            events::confidential,
-            events::defender_ids,
-        ))
-        .load(conn)?;
-    for (title, description, secret, defender_ids) in history {
-        let public = !secret
-            && !crate::domain::from_json_list(&defender_ids)
-                .iter()
-                .any(|d| hidden.contains(d));
-        texts.push((title, public));
-        texts.extend(description.map(|d| (d, public)));
-    }
     let body = fold(
         &texts
             .iter()
@@ -185,43 +175,123 @@ pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
                 .join("\n"),
         )
     };
-    store_document(conn, case_id, &body, &public_body)
+    store_document(conn, case_id, &body, &public_body)?;
+    reindex_events(conn, case_id, !confidential, &hidden)
 }
 
-/// Adds one new timeline event to its case's document, without reading the rest of the
-/// history again: a write costs the same however long the case's history is. What
-/// partners may not see (`public` false) goes into `body` only.
+/// The events' rows of one case, after a change to what partners may see of it.
+fn reindex_events(
+    conn: &mut DbConnection,
+    case_id: &str,
+    case_public: bool,
+    hidden: &[String],
+) -> ApiResult<()> {
+    // (id, title, description, confidential, defender ids, indexed as public?)
+    type Indexed = (String, String, Option<String>, bool, String, Option<bool>);
+    let history: Vec<Indexed> = events::table
+        .left_join(event_search::table.on(event_search::event_id.eq(events::id)))
+        .filter(events::case_id.eq(case_id))
+        .select((
+            events::id,
+            events::title,
+            events::description,
+            events::confidential,
+            events::defender_ids,
+            event_search::public.nullable(),
+        ))
+        .load(conn)?;
+    for (event_id, title, description, secret, defender_ids, indexed) in history {
+        let public = case_public
+            && !secret
+            && !crate::domain::from_json_list(&defender_ids)
+                .iter()
+                .any(|d| hidden.contains(d));
+        match indexed {
+            None => {
+                let row = EventRow::new(&event_id, case_id, &title, description.as_deref(), public);
+                insert_event_rows(conn, std::slice::from_ref(&row))?;
+            }
+            Some(was) if was != public => {
+                diesel::update(event_search::table.find(&event_id))
+                    .set((
+                        event_search::public.eq(public),
+                        event_search::public_body.eq(if public {
+                            fold(&event_text(&title, description.as_deref()))
+                        } else {
+                            String::new()
+                        }),
+                    ))
+                    .execute(conn)?;
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
+fn event_text(title: &str, description: Option<&str>) -> String {
+    format!("{title}\n{}", description.unwrap_or_default())
+}
+
+/// One event's search row, ready to insert.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = event_search)]
+pub struct EventRow {
+    event_id: String,
+    case_id: String,
+    body: String,
+    public_body: String,
+    public: bool,
+}
+
+impl EventRow {
+    /// The row of an event; `public`: partners may see it.
+    pub fn new(
+        event_id: &str,
+        case_id: &str,
+        title: &str,
+        description: Option<&str>,
+        public: bool,
+    ) -> Self {
+        let body = fold(&event_text(title, description));
+        Self {
+            event_id: event_id.to_string(),
+            case_id: case_id.to_string(),
+            public_body: if public { body.clone() } else { String::new() },
+            body,
+            public,
+        }
+    }
+}
+
+/// Inserts events' search rows in one statement (at most a few hundred at a time).
+pub fn insert_event_rows(conn: &mut DbConnection, rows: &[EventRow]) -> ApiResult<()> {
+    for chunk in rows.chunks(500) {
+        let insert = diesel::insert_into(event_search::table).values(chunk);
+        match conn {
+            DbConnection::Sqlite(c) => insert.execute(c)?,
+            DbConnection::Pg(c) => insert.execute(c)?,
+        };
+    }
+    Ok(())
+}
+
+/// Indexes one new timeline event as its own row: a write costs the same however long
+/// the case's history is. What partners may not see (`public` false) is left out of
+/// `public_body`.
 pub fn append_event(
     conn: &mut DbConnection,
     event: &crate::events::NewEvent,
     public: bool,
 ) -> ApiResult<()> {
-    let text = fold(&format!(
-        "{}\n{}",
-        event.title,
-        event.description.as_deref().unwrap_or_default()
-    ));
-    let public_text = if public { text.as_str() } else { "" };
-    let sql = match conn {
-        DbConnection::Sqlite(_) => {
-            "UPDATE case_search SET body = body || char(10) || ?, \
-             public_body = public_body || char(10) || ? WHERE case_id = ?"
-        }
-        DbConnection::Pg(_) => {
-            "UPDATE case_search SET body = body || chr(10) || $1, \
-             public_body = public_body || chr(10) || $2 WHERE case_id = $3"
-        }
-    };
-    let updated = diesel::sql_query(sql)
-        .bind::<Text, _>(&text)
-        .bind::<Text, _>(public_text)
-        .bind::<Text, _>(&event.case_id)
-        .execute(conn)?;
-    if updated == 0 {
-        // No document yet: build it whole.
-        return reindex(conn, &event.case_id);
-    }
-    Ok(())
+    let row = EventRow::new(
+        &event.id,
+        &event.case_id,
+        &event.title,
+        event.description.as_deref(),
+        public,
+    );
+    insert_event_rows(conn, std::slice::from_ref(&row))
 }
 
 pub fn store_document(
@@ -248,58 +318,92 @@ pub fn store_document(
     Ok(())
 }
 
-/// Up to `limit` cases matching every term of `q` (as a word prefix), best first;
-/// for `Visibility::Public`, only what partners may see is searched.
+/// Up to `limit` cases matching every term of `q` (as a word prefix) in their own
+/// document or their events', best first: cases whose own document holds every term
+/// by its relevance, then the others. For `Visibility::Public`, only what partners may
+/// see is searched.
 pub fn matching_cases(
     conn: &mut DbConnection,
     q: &str,
     visibility: crate::auth::Visibility,
     limit: i64,
 ) -> ApiResult<Vec<(String, f64)>> {
-    let terms = query_terms(q);
+    let mut terms = query_terms(q);
+    // Folded terms are ASCII letters and digits, which is what lets them be written
+    // into the statement below; anything else is dropped, never quoted.
+    terms.retain(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
     if terms.is_empty() {
         return Ok(Vec::new());
     }
     let public = visibility.is_public();
-    let hits: Vec<Hit> = match conn {
-        DbConnection::Sqlite(c) => {
-            let terms = terms
+    let sql = match conn {
+        DbConnection::Sqlite(_) => {
+            let column = if public { "public_body" } else { "body" };
+            let each = terms.iter().enumerate().map(|(i, t)| {
+                format!(
+                    "t{i} AS (SELECT s.case_id FROM case_search_fts \
+                     JOIN case_search s ON s.id = case_search_fts.rowid \
+                     WHERE case_search_fts MATCH '{column} : \"{t}\"*' \
+                     UNION SELECT e.case_id FROM event_search_fts \
+                     JOIN event_search e ON e.id = event_search_fts.rowid \
+                     WHERE event_search_fts MATCH '{column} : \"{t}\"*')"
+                )
+            });
+            let all = terms
                 .iter()
                 .map(|t| format!("\"{t}\"*"))
                 .collect::<Vec<_>>()
                 .join(" AND ");
-            let column = if public { "public_body" } else { "body" };
-            let expression = format!("{column} : ({terms})");
-            diesel::sql_query(
-                "SELECT s.case_id AS case_id, bm25(case_search_fts) AS rank \
-                 FROM case_search_fts JOIN case_search s ON s.id = case_search_fts.rowid \
-                 WHERE case_search_fts MATCH ? ORDER BY rank, s.case_id LIMIT ?",
+            format!(
+                "WITH {}, hits AS ({}), \
+                 ranked AS (SELECT s.case_id, bm25(case_search_fts) AS score FROM case_search_fts \
+                 JOIN case_search s ON s.id = case_search_fts.rowid \
+                 WHERE case_search_fts MATCH '{column} : ({all})') \
+                 SELECT h.case_id AS case_id, CAST(coalesce(r.score, 0.0) AS REAL) AS rank \
+                 FROM hits h LEFT JOIN ranked r ON r.case_id = h.case_id \
+                 ORDER BY rank, h.case_id LIMIT {limit}",
+                each.collect::<Vec<_>>().join(", "),
+                (0..terms.len())
+                    .map(|i| format!("SELECT case_id FROM t{i}"))
+                    .collect::<Vec<_>>()
+                    .join(" INTERSECT "),
             )
-            .bind::<Text, _>(expression)
-            .bind::<diesel::sql_types::BigInt, _>(limit)
-            .load(c)?
         }
-        DbConnection::Pg(c) => {
-            let expression = terms
+        DbConnection::Pg(_) => {
+            let column = if public {
+                "public_document"
+            } else {
+                "document"
+            };
+            let each = terms.iter().enumerate().map(|(i, t)| {
+                format!(
+                    "t{i} AS (SELECT case_id FROM case_search \
+                     WHERE {column} @@ to_tsquery('simple', '{t}:*') \
+                     UNION SELECT case_id FROM event_search \
+                     WHERE {column} @@ to_tsquery('simple', '{t}:*'))"
+                )
+            });
+            let all = terms
                 .iter()
                 .map(|t| format!("{t}:*"))
                 .collect::<Vec<_>>()
                 .join(" & ");
-            let sql = if public {
-                "SELECT case_id, -ts_rank(public_document, q)::float8 AS rank \
-                 FROM case_search, to_tsquery('simple', $1) AS q \
-                 WHERE public_document @@ q ORDER BY rank, case_id LIMIT $2"
-            } else {
-                "SELECT case_id, -ts_rank(document, q)::float8 AS rank \
-                 FROM case_search, to_tsquery('simple', $1) AS q \
-                 WHERE document @@ q ORDER BY rank, case_id LIMIT $2"
-            };
-            diesel::sql_query(sql)
-                .bind::<Text, _>(expression)
-                .bind::<diesel::sql_types::BigInt, _>(limit)
-                .load(c)?
+            format!(
+                "WITH {}, hits AS ({}), \
+                 ranked AS (SELECT case_id, -ts_rank({column}, q)::float8 AS score \
+                 FROM case_search, to_tsquery('simple', '{all}') AS q WHERE {column} @@ q) \
+                 SELECT h.case_id AS case_id, coalesce(r.score, 0.0)::float8 AS rank \
+                 FROM hits h LEFT JOIN ranked r ON r.case_id = h.case_id \
+                 ORDER BY rank, h.case_id LIMIT {limit}",
+                each.collect::<Vec<_>>().join(", "),
+                (0..terms.len())
+                    .map(|i| format!("SELECT case_id FROM t{i}"))
+                    .collect::<Vec<_>>()
+                    .join(" INTERSECT "),
+            )
         }
     };
+    let hits: Vec<Hit> = diesel::sql_query(sql).load(conn)?;
     Ok(hits.into_iter().map(|h| (h.case_id, h.rank)).collect())
 }
 

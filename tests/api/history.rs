@@ -544,3 +544,120 @@ async fn the_hearing_calendar_is_an_icalendar_feed_in_the_courts_time_zones() {
     )
     .await;
 }
+
+/// Each event's text is indexed as its own row: a query may match a case's own fields
+/// and its events' texts together, partners search only what they may see, and that
+/// follows the case and its defenders becoming confidential or public again.
+#[tokio::test]
+async fn search_joins_a_case_and_its_events_and_follows_confidentiality_changes() {
+    let app = spawn_app().await;
+    let case = app
+        .create(
+            "/api/v1/cases",
+            json!({"title": "Trial of Ermek Narymbaev", "country": "KZ"}),
+        )
+        .await;
+    let c = id(&case).to_string();
+    let postponed = app
+        .create(
+            &format!("/api/v1/cases/{c}/events"),
+            json!({"kind": "appeal", "occurred_on": "2026-03-02", "title": "Appeal hearing postponed"}),
+        )
+        .await;
+    app.create(
+        &format!("/api/v1/cases/{c}/events"),
+        json!({"kind": "note", "occurred_on": "2026-03-03", "title": "Relocation plan agreed", "confidential": true}),
+    )
+    .await;
+    let witness = app
+        .create(
+            "/api/v1/defenders",
+            json!({"name": "Saule Witness", "role": "lawyer", "country": "KZ", "confidential": true}),
+        )
+        .await;
+    app.link(&c, id(&witness)).await;
+    app.create(
+        &format!("/api/v1/cases/{c}/events"),
+        json!({"kind": "note", "occurred_on": "2026-03-04", "title": "Detention visit", "defender_ids": [id(&witness)]}),
+    )
+    .await;
+
+    // The event's text is a row of its own; the case's document does not grow.
+    assert_eq!(
+        app.count(&format!(
+            "event_search WHERE event_id = '{}'",
+            id(&postponed)
+        )),
+        1
+    );
+    assert_eq!(app.count("case_search WHERE body LIKE '%postponed%'"), 0);
+
+    let partner = app.client_as("partner");
+    let search = |client: reqwest::Client, q: &'static str| {
+        let url = app.url(&format!("/api/v1/cases?q={q}"));
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "q={q}");
+            json_body(response).await["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|c| id(c).to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    let staff = app.client.clone();
+    let one = vec![c.clone()];
+    let none: Vec<String> = Vec::new();
+    // Terms from the case's title and from two different events, together.
+    assert_eq!(search(staff.clone(), "narymbaev%20postponed").await, one);
+    assert_eq!(search(staff.clone(), "postponed%20relocation").await, one);
+    assert_eq!(search(staff.clone(), "narymbaev%20nowhere").await, none);
+    assert_eq!(search(partner.clone(), "narymbaev%20postponed").await, one);
+    assert_eq!(search(partner.clone(), "relocation").await, none);
+    assert_eq!(search(partner.clone(), "detention").await, none);
+    assert_eq!(search(staff.clone(), "detention").await, one);
+
+    // The case becomes confidential: partners find nothing of it, not even its events.
+    let path = format!("/api/v1/cases/{c}");
+    let set_confidential = |confidential: bool| {
+        let path = path.clone();
+        let app = &app;
+        async move {
+            let etag = app.etag(&path).await;
+            let response = app
+                .patch(&path, Some(&etag), &json!({ "confidential": confidential }))
+                .await;
+            assert_eq!(response.status(), StatusCode::OK);
+        }
+    };
+    set_confidential(true).await;
+    assert_eq!(search(partner.clone(), "postponed").await, none);
+    assert_eq!(search(staff.clone(), "postponed").await, one);
+    set_confidential(false).await;
+    assert_eq!(search(partner.clone(), "postponed").await, one);
+    assert_eq!(search(partner.clone(), "relocation").await, none);
+
+    // The witness agrees to be named: the event naming them becomes searchable.
+    let witness_path = format!("/api/v1/defenders/{}", id(&witness));
+    let etag = app.etag(&witness_path).await;
+    let response = app
+        .patch(&witness_path, Some(&etag), &json!({"confidential": false}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(search(partner.clone(), "detention").await, one);
+
+    // After an upgrade the index is rebuilt from the records when the service starts.
+    let mut conn = app.db();
+    diesel::sql_query("DELETE FROM event_search")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query("DELETE FROM case_search")
+        .execute(&mut conn)
+        .unwrap();
+    assert_eq!(search(staff.clone(), "postponed").await, none);
+    case_tracker::db::run_migrations(&mut conn).unwrap();
+    assert_eq!(search(staff.clone(), "narymbaev%20postponed").await, one);
+    assert_eq!(search(partner.clone(), "postponed").await, one);
+    assert_eq!(search(partner.clone(), "relocation").await, none);
+}
