@@ -336,38 +336,38 @@ pub fn matching_cases(
         return Ok(Vec::new());
     }
     let public = visibility.is_public();
-    let sql = match conn {
+    // Per backend: for each term, the cases whose document or an event's row has it;
+    // and the cases whose own document has every term, with its relevance (lower is
+    // better).
+    let (each, ranked): (Vec<String>, String) = match conn {
         DbConnection::Sqlite(_) => {
             let column = if public { "public_body" } else { "body" };
-            let each = terms.iter().enumerate().map(|(i, t)| {
+            let matching = |table: &str, expression: &str, scored: bool| {
+                let score = if scored {
+                    ", bm25(case_search_fts) AS score"
+                } else {
+                    ""
+                };
                 format!(
-                    "t{i} AS (SELECT s.case_id FROM case_search_fts \
-                     JOIN case_search s ON s.id = case_search_fts.rowid \
-                     WHERE case_search_fts MATCH '{column} : \"{t}\"*' \
-                     UNION SELECT e.case_id FROM event_search_fts \
-                     JOIN event_search e ON e.id = event_search_fts.rowid \
-                     WHERE event_search_fts MATCH '{column} : \"{t}\"*')"
+                    "SELECT d.case_id{score} FROM {table}_fts \
+                     JOIN {table} d ON d.id = {table}_fts.rowid \
+                     WHERE {table}_fts MATCH '{column} : ({expression})'"
                 )
-            });
-            let all = terms
+            };
+            let each = terms
                 .iter()
-                .map(|t| format!("\"{t}\"*"))
-                .collect::<Vec<_>>()
-                .join(" AND ");
-            format!(
-                "WITH {}, hits AS ({}), \
-                 ranked AS (SELECT s.case_id, bm25(case_search_fts) AS score FROM case_search_fts \
-                 JOIN case_search s ON s.id = case_search_fts.rowid \
-                 WHERE case_search_fts MATCH '{column} : ({all})') \
-                 SELECT h.case_id AS case_id, CAST(coalesce(r.score, 0.0) AS REAL) AS rank \
-                 FROM hits h LEFT JOIN ranked r ON r.case_id = h.case_id \
-                 ORDER BY rank, h.case_id LIMIT {limit}",
-                each.collect::<Vec<_>>().join(", "),
-                (0..terms.len())
-                    .map(|i| format!("SELECT case_id FROM t{i}"))
-                    .collect::<Vec<_>>()
-                    .join(" INTERSECT "),
-            )
+                .map(|t| {
+                    let term = format!("\"{t}\"*");
+                    format!(
+                        "{} UNION {}",
+                        matching("case_search", &term, false),
+                        matching("event_search", &term, false)
+                    )
+                })
+                .collect();
+            let all = terms.iter().map(|t| format!("\"{t}\"*"));
+            let all = all.collect::<Vec<_>>().join(" AND ");
+            (each, matching("case_search", &all, true))
         }
         DbConnection::Pg(_) => {
             let column = if public {
@@ -375,34 +375,49 @@ pub fn matching_cases(
             } else {
                 "document"
             };
-            let each = terms.iter().enumerate().map(|(i, t)| {
+            let matching = |table: &str, expression: &str, scored: bool| {
+                let score = if scored {
+                    format!(", -ts_rank({column}, q) AS score")
+                } else {
+                    String::new()
+                };
                 format!(
-                    "t{i} AS (SELECT case_id FROM case_search \
-                     WHERE {column} @@ to_tsquery('simple', '{t}:*') \
-                     UNION SELECT case_id FROM event_search \
-                     WHERE {column} @@ to_tsquery('simple', '{t}:*'))"
+                    "SELECT case_id{score} \
+                     FROM {table}, to_tsquery('simple', '{expression}') AS q WHERE {column} @@ q"
                 )
-            });
-            let all = terms
+            };
+            let each = terms
                 .iter()
-                .map(|t| format!("{t}:*"))
-                .collect::<Vec<_>>()
-                .join(" & ");
-            format!(
-                "WITH {}, hits AS ({}), \
-                 ranked AS (SELECT case_id, -ts_rank({column}, q)::float8 AS score \
-                 FROM case_search, to_tsquery('simple', '{all}') AS q WHERE {column} @@ q) \
-                 SELECT h.case_id AS case_id, coalesce(r.score, 0.0)::float8 AS rank \
-                 FROM hits h LEFT JOIN ranked r ON r.case_id = h.case_id \
-                 ORDER BY rank, h.case_id LIMIT {limit}",
-                each.collect::<Vec<_>>().join(", "),
-                (0..terms.len())
-                    .map(|i| format!("SELECT case_id FROM t{i}"))
-                    .collect::<Vec<_>>()
-                    .join(" INTERSECT "),
-            )
+                .map(|t| {
+                    let term = format!("{t}:*");
+                    format!(
+                        "{} UNION {}",
+                        matching("case_search", &term, false),
+                        matching("event_search", &term, false)
+                    )
+                })
+                .collect();
+            let all = terms.iter().map(|t| format!("{t}:*"));
+            let all = all.collect::<Vec<_>>().join(" & ");
+            (each, matching("case_search", &all, true))
         }
     };
+    let each: Vec<String> = each
+        .iter()
+        .enumerate()
+        .map(|(i, query)| format!("t{i} AS ({query})"))
+        .collect();
+    let hits = (0..each.len())
+        .map(|i| format!("SELECT case_id FROM t{i}"))
+        .collect::<Vec<_>>()
+        .join(" INTERSECT ");
+    let sql = format!(
+        "WITH {}, hits AS ({hits}), ranked AS ({ranked}) \
+         SELECT h.case_id AS case_id, CAST(coalesce(r.score, 0.0) AS DOUBLE PRECISION) AS rank \
+         FROM hits h LEFT JOIN ranked r ON r.case_id = h.case_id \
+         ORDER BY rank, h.case_id LIMIT {limit}",
+        each.join(", ")
+    );
     let hits: Vec<Hit> = diesel::sql_query(sql).load(conn)?;
     Ok(hits.into_iter().map(|h| (h.case_id, h.rank)).collect())
 }
