@@ -82,6 +82,8 @@ pub struct DatabaseSettings {
     pub url: String,
     pub pool_size: u32,
     pub busy_timeout_ms: u32,
+    /// How much of a SQLite file is read through a memory map (0: none).
+    pub sqlite_mmap_mb: u64,
     pub connection_timeout_ms: u64,
 }
 

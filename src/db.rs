@@ -76,6 +76,7 @@ impl DatabaseUrl {
 pub struct ConnectionManager {
     url: DatabaseUrl,
     busy_timeout_ms: u32,
+    mmap_bytes: u64,
 }
 
 impl ConnectionManager {
@@ -83,7 +84,14 @@ impl ConnectionManager {
         Self {
             url,
             busy_timeout_ms,
+            mmap_bytes: 0,
         }
+    }
+
+    /// How much of a SQLite database file is read through a memory map.
+    pub fn with_mmap_mb(mut self, megabytes: u64) -> Self {
+        self.mmap_bytes = megabytes.saturating_mul(1024 * 1024);
+        self
     }
 
     pub fn establish(&self) -> ConnectionResult<DbConnection> {
@@ -101,9 +109,9 @@ impl ConnectionManager {
                     "PRAGMA journal_mode = WAL; \
                      PRAGMA synchronous = FULL; \
                      PRAGMA foreign_keys = ON; \
-                     PRAGMA mmap_size = 268435456; \
+                     PRAGMA mmap_size = {}; \
                      PRAGMA busy_timeout = {};",
-                    self.busy_timeout_ms
+                    self.mmap_bytes, self.busy_timeout_ms
                 ))
                 .map_err(|e| ConnectionError::BadConnection(e.to_string()))?;
                 Ok(DbConnection::Sqlite(conn))
@@ -152,7 +160,8 @@ impl Db {
             }
         }
         let backend = url.backend();
-        let manager = ConnectionManager::new(url, settings.busy_timeout_ms);
+        let manager = ConnectionManager::new(url, settings.busy_timeout_ms)
+            .with_mmap_mb(settings.sqlite_mmap_mb);
         // Migrate on a dedicated connection before the pool opens any.
         let mut conn = manager.establish()?;
         run_migrations(&mut conn)?;
