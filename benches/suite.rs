@@ -1171,7 +1171,7 @@ fn bare_loop(
 }
 
 /// One event written alone, committed, on `case`: median time through the service's
-/// store code (`events::store::insert`, what the handler runs in its transaction) and
+/// store code (`events::store::log`, what the handler runs in its transaction) and
 /// of the bare inserts; and how many events the case has. On SQLite every write
 /// holds the database's write lock, on PostgreSQL writes to one case wait for its row:
 /// the store figure bounds one case's events per second.
@@ -1195,7 +1195,9 @@ fn serial_cost(db: &Db, case: &str, subscriptions: &[(String, String)]) -> anyho
                 if bare {
                     bare_insert(conn, case, subscriptions)
                 } else {
-                    case_tracker::events::store::insert(conn, new_event(case)).map(|_| ())
+                    let input: case_tracker::events::LogEvent = serde_json::from_str(EVENT_BODY)
+                        .map_err(|e| ApiError::Internal(e.into()))?;
+                    case_tracker::events::store::log(conn, case, "bench", input).map(|_| ())
                 }
             })?;
             times.push(started.elapsed());

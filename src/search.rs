@@ -212,25 +212,27 @@ fn reindex_events(
                 insert_event_rows(conn, std::slice::from_ref(&row))?;
             }
             Some(was) if was != public => {
-                diesel::update(event_search::table.find(&event_id))
-                    .set((
-                        event_search::public.eq(public),
-                        event_search::public_body.eq(if public {
-                            fold(&event_text(&title, description.as_deref()))
-                        } else {
-                            String::new()
-                        }),
-                    ))
-                    .execute(conn)?;
+                let row = event_search::table.find(&event_id);
+                if public {
+                    diesel::update(row)
+                        .set((
+                            event_search::public.eq(true),
+                            event_search::public_body.eq(event_search::body),
+                        ))
+                        .execute(conn)?;
+                } else {
+                    diesel::update(row)
+                        .set((
+                            event_search::public.eq(false),
+                            event_search::public_body.eq(""),
+                        ))
+                        .execute(conn)?;
+                }
             }
             Some(_) => {}
         }
     }
     Ok(())
-}
-
-fn event_text(title: &str, description: Option<&str>) -> String {
-    format!("{title}\n{}", description.unwrap_or_default())
 }
 
 /// One event's search row, ready to insert.
@@ -253,7 +255,7 @@ impl EventRow {
         description: Option<&str>,
         public: bool,
     ) -> Self {
-        let body = fold(&event_text(title, description));
+        let body = fold(&format!("{title}\n{}", description.unwrap_or_default()));
         Self {
             event_id: event_id.to_string(),
             case_id: case_id.to_string(),

@@ -221,12 +221,6 @@ pub fn log(
     Ok(Event::from(new))
 }
 
-pub fn insert(conn: &mut DbConnection, new: NewEvent) -> ApiResult<Event> {
-    crate::cases::store::touch(conn, &new.case_id)?;
-    store(conn, &new, false)?;
-    Ok(Event::from(new))
-}
-
 pub fn get(conn: &mut DbConnection, case_id: &str, id: &str) -> ApiResult<Event> {
     e::events
         .filter(e::id.eq(id))

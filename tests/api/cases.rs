@@ -286,6 +286,44 @@ async fn a_deleted_case_disappears_but_its_history_says_who_deleted_it() {
         json!([]),
         "nor found by search"
     );
+    // Nothing more is logged on it, and it is not marked changed.
+    let events_before = app.count("events");
+    let deleted_at: Vec<String> = {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct Row {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            at: String,
+        }
+        diesel::sql_query(format!(
+            "SELECT CAST(updated_at AS TEXT) AS at FROM cases WHERE id = '{}'",
+            id(&case)
+        ))
+        .load::<Row>(&mut app.db())
+        .unwrap()
+        .into_iter()
+        .map(|r| r.at)
+        .collect()
+    };
+    assert_problem(
+        app.post(
+            &format!("{path}/events"),
+            &json!({"kind": "note", "occurred_on": "2016", "title": "Too late"}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    assert_eq!(app.count("events"), events_before);
+    assert_eq!(
+        app.count(&format!(
+            "cases WHERE id = '{}' AND CAST(updated_at AS TEXT) = '{}'",
+            id(&case),
+            deleted_at[0]
+        )),
+        1,
+        "the deleted case is not marked changed"
+    );
     assert_eq!(
         app.count(&format!(
             "events WHERE case_id = '{}' AND kind = 'case_deleted' AND actor = 'Test Admin'",
