@@ -238,6 +238,47 @@ pub mod date {
     }
 }
 
+/// Strict instants for request bodies and query parameters: RFC 3339 with a four-digit
+/// year between 1900 and 2100 (chrono's own parser also takes signs, five-digit years
+/// and a space for the `T`).
+pub mod timestamp {
+    use chrono::{DateTime, Datelike, FixedOffset};
+    use serde::{de::Error, Deserialize, Deserializer};
+
+    pub const RULE: &str =
+        "must be an RFC 3339 date and time with its UTC offset between 1900 and 2100, e.g. 2016-10-12T10:00:00+06:00";
+
+    pub fn parse_text(text: &str) -> Option<DateTime<FixedOffset>> {
+        let b = text.as_bytes();
+        let shaped = b.len() >= 20
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'-'
+            && matches!(b[10], b'T' | b't');
+        let at = DateTime::parse_from_rfc3339(text).ok().filter(|_| shaped)?;
+        (1900..=2100).contains(&at.year()).then_some(at)
+    }
+
+    pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {
+        parse_text(&String::deserialize(d)?).ok_or_else(|| D::Error::custom(RULE))
+    }
+
+    /// An optional instant in a create body (absent or null = none).
+    pub fn optional<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|s| parse_text(&s).ok_or_else(|| D::Error::custom(RULE)))
+            .transpose()
+    }
+
+    /// An instant in a PATCH that may be changed but not cleared.
+    pub fn present<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
+        required(d).map(Some)
+    }
+}
+
 /// `validator` rule: a text that is not only white space.
 pub fn not_blank(text: &str) -> Result<(), ValidationError> {
     if text.trim().is_empty() {
@@ -311,6 +352,25 @@ mod tests {
             " 2016-05-17",
             "2016-5-17",
             "1899-12-31",
+        ] {
+            assert!(!ok(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn instants_are_strict() {
+        let ok = |s: &str| timestamp::parse_text(s).is_some();
+        assert!(ok("2016-10-12T10:00:00+05:00"));
+        assert!(ok("2016-10-12T10:00:00.5Z"));
+        for bad in [
+            "+12016-10-12T10:00:00+05:00",
+            "12016-10-12T10:00:00+05:00",
+            "0000-10-12T10:00:00Z",
+            "1899-12-31T23:59:59Z",
+            "2101-01-01T00:00:00Z",
+            "2016-10-12 10:00:00+05:00",
+            "2016-10-12T10:00:00",
+            "2016-10-12",
         ] {
             assert!(!ok(bad), "{bad}");
         }

@@ -423,8 +423,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let mut map = serde_json::Map::new();
+        let mut nul = Vec::new();
         for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
+            // PostgreSQL cannot store or compare NUL in text: refused on both backends.
+            if k.contains('\0') || v.contains('\0') {
+                nul.push(FieldError {
+                    field: k.replace('\0', "\\0"),
+                    message: "must not contain a NUL character".into(),
+                });
+                continue;
+            }
             map.insert(k.into_owned(), Value::String(v.into_owned()));
+        }
+        if !nul.is_empty() {
+            return ready(Err(ApiError::Validation(nul)));
         }
         let (parsed, errors) = deserialize_collecting(Value::Object(map));
         ready(match parsed {
@@ -555,11 +567,15 @@ impl Cursor {
         URL_SAFE_NO_PAD.encode(serde_json::to_vec(&self.0).unwrap_or_default())
     }
 
+    /// The keys of a cursor this service could have issued: none holds a control
+    /// character (PostgreSQL refuses NUL in text, so it must never reach a query).
     pub fn decode(text: &str) -> Option<Self> {
         let bytes = URL_SAFE_NO_PAD.decode(text).ok()?;
-        serde_json::from_slice::<Vec<String>>(&bytes)
-            .ok()
-            .map(Cursor)
+        let keys = serde_json::from_slice::<Vec<String>>(&bytes).ok()?;
+        let clean = keys
+            .iter()
+            .all(|k| k.len() <= 200 && !k.chars().any(char::is_control));
+        clean.then_some(Cursor(keys))
     }
 }
 

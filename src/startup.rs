@@ -102,9 +102,11 @@ pub fn run(
     let tokens = web::Data::new(guard.tokens);
     let server = HttpServer::new(move || {
         App::new()
-            .wrap(from_fn(security_headers))
+            // The last wrapped runs first: every response, a refusal by any layer
+            // included, passes through the security headers.
             .wrap(from_fn(reject_nul))
             .wrap(from_fn(log_request))
+            .wrap(from_fn(security_headers))
             .app_data(db.clone())
             .app_data(http.clone())
             .app_data(limits.clone())
@@ -289,21 +291,16 @@ async fn log_request(
     Ok(response)
 }
 
-/// A NUL character can never be part of a valid id or parameter, and PostgreSQL
-/// refuses it in text: such requests stop here with 400.
+/// A NUL character can never be part of an id, and PostgreSQL refuses it in text: a
+/// path holding one stops here with 400. Query parameters are checked where they are
+/// parsed (`ApiQuery`), which names the parameter.
 async fn reject_nul(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<actix_web::body::EitherBody<impl MessageBody>>, actix_web::Error> {
-    let raw = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or_default();
-    if raw.to_ascii_lowercase().contains("%00") {
-        let response =
-            ApiError::BadRequest("the request path or query contains a NUL character".into())
-                .error_response();
+    if req.uri().path().to_ascii_lowercase().contains("%00") {
+        let response = ApiError::BadRequest("the request path contains a NUL character".into())
+            .error_response();
         return Ok(req.into_response(response).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())

@@ -79,6 +79,7 @@ pub struct CreateToken {
     pub name: String,
     pub role: Role,
     /// RFC 3339; none means the token does not expire.
+    #[serde(default, deserialize_with = "crate::domain::timestamp::optional")]
     pub expires_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// For a partner token: the subscriber it speaks for.
     #[validate(nested)]
@@ -190,10 +191,16 @@ pub fn note_confidential_read(req: &HttpRequest, records: impl IntoIterator<Item
         return;
     }
     let mut extensions = req.extensions_mut();
-    match extensions.get_mut::<ConfidentialReads>() {
-        Some(reads) => reads.0.extend(records),
-        None => {
-            extensions.insert(ConfidentialReads(records.collect()));
+    if extensions.get::<ConfidentialReads>().is_none() {
+        extensions.insert(ConfidentialReads::default());
+    }
+    let Some(reads) = extensions.get_mut::<ConfidentialReads>() else {
+        return;
+    };
+    // Once per record a request returns, however many ways it was reached.
+    for record in records {
+        if !reads.0.contains(&record) {
+            reads.0.push(record);
         }
     }
 }

@@ -109,11 +109,11 @@ pub struct AuditQuery {
 pub async fn audit(db: web::Data<Db>, query: ApiQuery<AuditQuery>) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
     let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
-    let since = match q.since.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
+    let since = match q.since.as_deref().map(crate::domain::timestamp::parse_text) {
         None => None,
-        Some(Ok(t)) => Some(t.naive_utc()),
-        Some(Err(_)) => {
-            problems.add("since", "must be an RFC 3339 timestamp");
+        Some(Some(t)) => Some(t.naive_utc()),
+        Some(None) => {
+            problems.add("since", crate::domain::timestamp::RULE);
             None
         }
     };

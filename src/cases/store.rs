@@ -19,6 +19,15 @@ pub struct CaseFilter {
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
+/// The values of a `confidential` column that `visibility` may see.
+pub fn visible_confidentiality(visibility: Visibility) -> Vec<bool> {
+    if visibility.is_public() {
+        vec![false]
+    } else {
+        vec![false, true]
+    }
+}
+
 /// The cases matching every filter but `q`, not deleted.
 fn filtered(filter: &CaseFilter) -> crate::schema::cases::BoxedQuery<'static, Backend> {
     let mut query = c::cases.filter(c::deleted_at.is_null()).into_boxed();
@@ -39,8 +48,11 @@ fn filtered(filter: &CaseFilter) -> crate::schema::cases::BoxedQuery<'static, Ba
         );
     }
     if let Some(defender) = &filter.defender {
+        // A defender a partner may not see names no case, exactly like an unknown id.
         let linked = cd::table
+            .inner_join(defenders::table)
             .filter(cd::defender_id.eq(defender.clone()))
+            .filter(defenders::confidential.eq_any(visible_confidentiality(filter.visibility)))
             .select(cd::case_id);
         query = query.filter(c::id.eq_any(linked));
     }
@@ -121,6 +133,24 @@ pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> Api
         return Err(not_found("case"));
     }
     Ok(case)
+}
+
+/// The confidential cases among `ids`, as the audit log names them: what a staff read
+/// across cases (a defender's history) touched.
+pub fn confidential_among(conn: &mut DbConnection, ids: &[&str]) -> ApiResult<Vec<String>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut ids: Vec<&str> = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let found: Vec<String> = c::cases
+        .filter(c::id.eq_any(ids))
+        .filter(c::confidential.eq(true))
+        .select(c::id)
+        .order(c::id)
+        .load(conn)?;
+    Ok(found.into_iter().map(|id| format!("case {id}")).collect())
 }
 
 /// Refuses, as "no `what` with that id", a record of a case that `visibility` may not

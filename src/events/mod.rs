@@ -87,7 +87,9 @@ fn valid_approximate_date(text: &str) -> Result<(), validator::ValidationError> 
     match ApproximateDate::parse(text) {
         Some(_) => Ok(()),
         None => Err(validator::ValidationError::new("date").with_message(
-            std::borrow::Cow::Borrowed("must be a real date as YYYY, YYYY-MM or YYYY-MM-DD"),
+            std::borrow::Cow::Borrowed(
+                "must be a real date as YYYY, YYYY-MM or YYYY-MM-DD, between 1900 and 2100",
+            ),
         )),
     }
 }
@@ -97,7 +99,7 @@ impl LogEvent {
         let date = ApproximateDate::parse(&self.occurred_on).ok_or_else(|| {
             crate::error::invalid(
                 "occurred_on",
-                "must be a date as YYYY, YYYY-MM or YYYY-MM-DD",
+                "must be a real date as YYYY, YYYY-MM or YYYY-MM-DD, between 1900 and 2100",
             )
         })?;
         Ok(NewEvent {
@@ -283,6 +285,9 @@ impl ApproximateDate {
                 .flatten()
         };
         let year = number(parts.first()?, 4)? as i32;
+        if !(1900..=2100).contains(&year) {
+            return None;
+        }
         let (start, precision) = match parts.len() {
             1 => (NaiveDate::from_ymd_opt(year, 1, 1)?, Precision::Year),
             2 => (
@@ -357,6 +362,10 @@ mod date_tests {
             "spring 2016",
             "2016-04-01-01",
             "",
+            "0000",
+            "1899",
+            "2101",
+            "1899-12-31",
         ] {
             assert!(ApproximateDate::parse(bad).is_none(), "{bad}");
         }

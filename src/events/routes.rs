@@ -41,7 +41,10 @@ fn period_bound(
     match crate::events::ApproximateDate::parse(text) {
         Some(date) => Some(if end { date.end() } else { date.start() }),
         None => {
-            problems.add(name, "must be a date as YYYY, YYYY-MM or YYYY-MM-DD");
+            problems.add(
+                name,
+                "must be a real date as YYYY, YYYY-MM or YYYY-MM-DD, between 1900 and 2100",
+            );
             None
         }
     }
@@ -143,10 +146,14 @@ async fn history(
                     Scope::Defender(id) => crate::defenders::store::hidden_alongside(conn, id)?,
                 };
             }
-            Ok((
-                store::page(conn, &scope, &filter, order, after, fetch)?,
-                reads,
-            ))
+            let rows = store::page(conn, &scope, &filter, order, after, fetch)?;
+            // Across cases, the confidential cases the events belong to are read too.
+            let mut reads = reads;
+            if let (Scope::Defender(_), false) = (&scope, vis.is_public()) {
+                let cases: Vec<&str> = rows.iter().map(|e| e.case_id.as_str()).collect();
+                reads.extend(crate::cases::store::confidential_among(conn, &cases)?);
+            }
+            Ok((rows, reads))
         })
         .await?;
     reads.extend(

@@ -114,6 +114,7 @@ impl Hearing {
 #[serde(deny_unknown_fields)]
 pub struct CreateHearing {
     /// RFC 3339 with the court's UTC offset, e.g. 2016-10-12T10:00:00+06:00.
+    #[serde(deserialize_with = "crate::domain::timestamp::required")]
     pub scheduled_at: DateTime<FixedOffset>,
     /// The court's IANA time zone, e.g. Asia/Almaty.
     #[validate(length(min = 1, max = 64))]
@@ -140,7 +141,7 @@ pub struct UpdateHearing {
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 100))]
     pub trial_id: Option<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::domain::timestamp::present")]
     #[schema(nullable = false)]
     pub scheduled_at: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "present")]

@@ -8,7 +8,7 @@ use crate::http::{
     PageRequest, Problems,
 };
 use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDateTime;
 use serde::Deserialize;
 
 const KEY_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
@@ -203,10 +203,10 @@ fn bound(
     problems: &mut Problems,
 ) -> Option<NaiveDateTime> {
     let text = value?;
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(text) {
+    if let Some(t) = crate::domain::timestamp::parse_text(text) {
         return Some(t.naive_utc());
     }
-    if let Ok(d) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+    if let Ok(d) = crate::domain::date::parse::<serde_json::Error>(text) {
         let day = if end_of_day { d.succ_opt() } else { Some(d) };
         if let Some(start) = day.and_then(|d| d.and_hms_opt(0, 0, 0)) {
             return Some(start);
@@ -214,7 +214,7 @@ fn bound(
     }
     problems.add(
         name,
-        "must be a date as YYYY-MM-DD or an RFC 3339 timestamp",
+        "must be a date as YYYY-MM-DD or an RFC 3339 timestamp, between 1900 and 2100",
     );
     None
 }

@@ -52,6 +52,7 @@ pub async fn list(
     let filter = store::Filter {
         subscriber_id: own_subscriber(&principal).or(q.subscriber),
         case_id: q.case,
+        visibility: principal.visibility(),
     };
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
@@ -145,7 +146,10 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let own = own_subscriber(&principal);
-    let view = db.read(move |conn| store::view(conn, &id)).await?;
+    let visibility = principal.visibility();
+    let view = db
+        .read(move |conn| store::view(conn, &id, visibility))
+        .await?;
     if own.is_some_and(|s| s != view.subscriber.id) {
         return Err(not_found("subscription"));
     }
@@ -169,9 +173,10 @@ pub async fn delete(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let own = own_subscriber(&principal);
+    let visibility = principal.visibility();
     let by = principal.name.clone();
     db.write(move |conn| {
-        let subscription = store::get(conn, &id)?;
+        let subscription = store::get(conn, &id, visibility)?;
         if own.is_some_and(|s| s != subscription.subscriber_id) {
             return Err(not_found("subscription"));
         }

@@ -1,6 +1,6 @@
 use super::{NewSubscription, Subscriber, Subscription, SubscriptionView, Target};
 use crate::alerts;
-use crate::auth::NewSubscriber;
+use crate::auth::{NewSubscriber, Visibility};
 use crate::db::{new_id, now, DbConnection};
 use crate::error::{conflict, internal, not_found, ApiError, ApiResult};
 use crate::schema::{alerts as a, subscribers as sr, subscriptions as s};
@@ -102,7 +102,7 @@ pub fn create(
         })
         .execute(conn)?;
     request_confirmation(conn, subscriber, confirmation_valid_hours)?;
-    view(conn, &id)
+    view(conn, &id, Visibility::Staff)
 }
 
 /// Sends a confirmation link to an unconfirmed address that has no valid one yet.
@@ -128,11 +128,38 @@ fn request_confirmation(
     alerts::store::enqueue_confirmation(conn, &subscriber.id)
 }
 
-pub fn view(conn: &mut DbConnection, id: &str) -> ApiResult<SubscriptionView> {
+/// The subscriptions a reader may see: a partner never learns of a confidential case,
+/// not even through a subscription staff made for it. `hidden` is which values of the
+/// cases' `confidential` column are hidden (none for staff).
+#[diesel::dsl::auto_type]
+fn visible_to(hidden: Vec<bool>) -> _ {
+    let case_scope: &'static str = "case";
+    let hidden_cases: _ = crate::schema::cases::table
+        .filter(crate::schema::cases::confidential.eq_any(hidden))
+        .select(crate::schema::cases::id);
+    s::scope
+        .ne(case_scope)
+        .or(diesel::dsl::not(s::target.eq_any(hidden_cases)))
+}
+
+fn hidden(visibility: Visibility) -> Vec<bool> {
+    if visibility.is_public() {
+        vec![true]
+    } else {
+        Vec::new()
+    }
+}
+
+pub fn view(
+    conn: &mut DbConnection,
+    id: &str,
+    visibility: Visibility,
+) -> ApiResult<SubscriptionView> {
     let (subscription, subscriber) = s::table
         .inner_join(sr::table)
         .filter(s::id.eq(id))
         .filter(s::cancelled_at.is_null())
+        .filter(visible_to(hidden(visibility)))
         .select((Subscription::as_select(), Subscriber::as_select()))
         .first(conn)
         .optional()?
@@ -140,20 +167,22 @@ pub fn view(conn: &mut DbConnection, id: &str) -> ApiResult<SubscriptionView> {
     Ok(SubscriptionView::new(subscription, subscriber))
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Subscription> {
+pub fn get(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<Subscription> {
     s::table
         .filter(s::id.eq(id))
         .filter(s::cancelled_at.is_null())
+        .filter(visible_to(hidden(visibility)))
         .select(Subscription::as_select())
         .first(conn)
         .optional()?
         .ok_or_else(|| not_found("subscription"))
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Filter {
     pub subscriber_id: Option<String>,
     pub case_id: Option<String>,
+    pub visibility: Visibility,
 }
 
 pub fn list(
@@ -165,6 +194,7 @@ pub fn list(
     let mut query = s::table
         .inner_join(sr::table)
         .filter(s::cancelled_at.is_null())
+        .filter(visible_to(hidden(filter.visibility)))
         .select((Subscription::as_select(), Subscriber::as_select()))
         .into_boxed();
     if let Some(subscriber_id) = &filter.subscriber_id {

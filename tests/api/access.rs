@@ -421,7 +421,7 @@ async fn tokens_are_issued_once_stored_hashed_and_revoked_at_once() {
 
 /// A public case with a confidential defender, and a confidential case, each with
 /// records; returns (public case, confidential case, confidential defender).
-async fn confidential_fixture(app: &TestApp) -> (Value, Value, Value) {
+pub(crate) async fn confidential_fixture(app: &TestApp) -> (Value, Value, Value) {
     let public = app
         .create(
             "/api/v1/cases",

@@ -10,6 +10,7 @@ mod health;
 mod hearings;
 mod helpers;
 mod history;
+mod hostile;
 mod interventions;
 mod openapi;
 mod sentences;

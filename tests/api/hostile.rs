@@ -1,0 +1,425 @@
+//! What a hostile or careless client tries: bytes the database cannot hold, filters
+//! that name hidden records, impossible dates, and the headers on every refusal.
+
+use crate::access::confidential_fixture;
+use crate::helpers::{
+    assert_invalid, assert_problem, client_for, header, id, issue_token, json_body, spawn_app,
+    TestApp,
+};
+use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+/// A cursor of `keys` sort keys, each holding a NUL character.
+fn nul_cursor(keys: usize) -> String {
+    let values: Vec<String> = (0..keys).map(|i| format!("{i}\u{0}")).collect();
+    URL_SAFE_NO_PAD.encode(serde_json::to_vec(&values).unwrap())
+}
+
+const SECURITY_HEADERS: [&str; 4] = [
+    "x-content-type-options",
+    "x-frame-options",
+    "content-security-policy",
+    "cache-control",
+];
+
+fn assert_security_headers(response: &reqwest::Response, what: &str) {
+    for name in SECURITY_HEADERS {
+        assert!(
+            response.headers().contains_key(name),
+            "{what}: missing {name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_nul_inside_a_cursor_or_a_parameter_is_refused_naming_it_on_every_list() {
+    let app = spawn_app().await;
+    let (case, defender) = app.case_with_defender().await;
+    let (c, d) = (id(&case), id(&defender));
+    let trial = app
+        .create(
+            &format!("/api/v1/cases/{c}/trials"),
+            json!({"court": "City court"}),
+        )
+        .await;
+    let lists = [
+        "/api/v1/cases".to_string(),
+        "/api/v1/cases?q=Bokayev".to_string(),
+        "/api/v1/defenders".to_string(),
+        "/api/v1/defenders?q=Bokayev".to_string(),
+        format!("/api/v1/defenders/{d}/cases"),
+        format!("/api/v1/defenders/{d}/events"),
+        format!("/api/v1/cases/{c}/events"),
+        format!("/api/v1/cases/{c}/charges"),
+        format!("/api/v1/cases/{c}/trials"),
+        format!("/api/v1/cases/{c}/sentences"),
+        format!("/api/v1/trials/{}/hearings", id(&trial)),
+        "/api/v1/hearings".to_string(),
+        "/api/v1/interventions".to_string(),
+        "/api/v1/subscriptions".to_string(),
+        "/api/v1/alerts".to_string(),
+        "/api/v1/tokens".to_string(),
+        "/api/v1/audit".to_string(),
+        "/api/v1/countries".to_string(),
+    ];
+    for list in &lists {
+        let join = if list.contains('?') { '&' } else { '?' };
+        // Whatever number of keys the list's cursor has, a NUL in one never reaches
+        // the database (PostgreSQL would refuse the byte with a 500).
+        for keys in 1..=4 {
+            let path = format!("{list}{join}cursor={}", nul_cursor(keys));
+            let response = app.get(&path).await;
+            assert_security_headers(&response, &path);
+            let body = assert_invalid(response, &["cursor"]).await;
+            assert!(body["errors"][0]["message"].is_string(), "{path}: {body}");
+        }
+        // A NUL in a query parameter is named, whichever parameter it is.
+        let path = format!("{list}{join}limit=%00");
+        assert_invalid(app.get(&path).await, &["limit"]).await;
+    }
+    let body = assert_invalid(app.get("/api/v1/cases?q=a%00b").await, &["q"]).await;
+    assert_eq!(
+        body["errors"][0]["message"],
+        "must not contain a NUL character"
+    );
+    assert_invalid(app.get("/api/v1/cases?defender=%00").await, &["defender"]).await;
+    // Nothing was written by any of it but the fixture's own records.
+    assert_eq!(app.count("cases"), 1);
+}
+
+#[tokio::test]
+async fn every_refusal_carries_the_security_headers_whichever_layer_answers() {
+    let app = spawn_app().await;
+    let anonymous = reqwest::Client::new();
+    let cases = [
+        ("/api/v1/cases/%00", StatusCode::BAD_REQUEST, true),
+        ("/api/v1/cases", StatusCode::UNAUTHORIZED, false),
+        ("/no/such/route", StatusCode::NOT_FOUND, true),
+        (
+            "/api/v1/cases?limit=0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            true,
+        ),
+        ("/health", StatusCode::OK, false),
+    ];
+    for (path, status, with_token) in cases {
+        let response = if with_token {
+            app.get(path).await
+        } else {
+            anonymous.get(app.url(path)).send().await.unwrap()
+        };
+        assert_eq!(response.status(), status, "{path}");
+        assert_security_headers(&response, path);
+        assert_eq!(header(&response, "x-content-type-options"), "nosniff");
+        assert!(response.headers().contains_key("x-request-id"), "{path}");
+        if status != StatusCode::OK {
+            assert_problem(response, status).await;
+        }
+    }
+    // The NUL refusal is a problem document that says what is wrong.
+    let body = assert_problem(app.get("/api/v1/cases/%00").await, StatusCode::BAD_REQUEST).await;
+    assert!(body["detail"].as_str().unwrap().contains("NUL"), "{body}");
+}
+
+#[tokio::test]
+async fn a_filter_naming_a_hidden_defender_answers_a_partner_as_an_unknown_one_does() {
+    let app = spawn_app().await;
+    let (public, _hidden, secret) = confidential_fixture(&app).await;
+    let partner = app.client_as("partner");
+    let get = |path: String| {
+        let partner = partner.clone();
+        let url = app.url(&path);
+        async move {
+            let response = partner.get(url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            json_body(response).await
+        }
+    };
+    let hidden = get(format!("/api/v1/cases?defender={}", id(&secret))).await;
+    let unknown = get("/api/v1/cases?defender=00000000-0000-0000-0000-000000000000".into()).await;
+    assert_eq!(hidden, unknown);
+    assert_eq!(hidden["items"], json!([]));
+    let searched = get(format!("/api/v1/cases?q=Bokayev&defender={}", id(&secret))).await;
+    assert_eq!(searched["items"], json!([]));
+    // Staff see the case the defender is in.
+    let staff = json_body(
+        app.get(&format!("/api/v1/cases?defender={}", id(&secret)))
+            .await,
+    )
+    .await;
+    assert_eq!(staff["items"][0]["id"], public["id"]);
+    // Once the defender is no longer confidential, partners find the case by them.
+    let path = format!("/api/v1/defenders/{}", id(&secret));
+    let etag = app.etag(&path).await;
+    let response = app
+        .patch(&path, Some(&etag), &json!({"confidential": false}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let shown = get(format!("/api/v1/cases?defender={}", id(&secret))).await;
+    assert_eq!(shown["items"][0]["id"], public["id"]);
+}
+
+/// A partner token and the address of its subscriber.
+fn partner(app: &TestApp) -> (reqwest::Client, String) {
+    let email = format!("{}@partners.example", uuid::Uuid::new_v4().simple());
+    let token = issue_token(&app.database_url, "partner", "Partner NGO", Some(&email));
+    (client_for(&token), email)
+}
+
+#[tokio::test]
+async fn a_partner_never_learns_of_a_confidential_case_through_a_subscription_staff_made() {
+    let app = spawn_app().await;
+    let (public, hidden, _) = confidential_fixture(&app).await;
+    let (partner, email) = partner(&app);
+    let subscriber = json!({"name": "Partner NGO", "email": email});
+    let secret = app
+        .create(
+            "/api/v1/subscriptions",
+            json!({"subscriber": subscriber, "case_id": id(&hidden)}),
+        )
+        .await;
+    let open = app
+        .create(
+            "/api/v1/subscriptions",
+            json!({"subscriber": subscriber, "case_id": id(&public)}),
+        )
+        .await;
+    let list = |path: String| {
+        let partner = partner.clone();
+        let url = app.url(&path);
+        async move {
+            let response = partner.get(url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            json_body(response).await
+        }
+    };
+    let all = list("/api/v1/subscriptions".into()).await;
+    let ids: Vec<&Value> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| &s["id"])
+        .collect();
+    assert_eq!(ids, vec![&open["id"]]);
+    assert!(!all.to_string().contains(id(&hidden)), "{all}");
+    let filtered = list(format!("/api/v1/subscriptions?case={}", id(&hidden))).await;
+    let unknown =
+        list("/api/v1/subscriptions?case=00000000-0000-0000-0000-000000000000".into()).await;
+    assert_eq!(filtered, unknown);
+
+    // By id, reading or ending it: exactly as missing as an unknown subscription.
+    let by_id = partner
+        .get(app.url(&format!("/api/v1/subscriptions/{}", id(&secret))))
+        .send()
+        .await
+        .unwrap();
+    let missing = partner
+        .get(app.url("/api/v1/subscriptions/00000000-0000-0000-0000-000000000000"))
+        .send()
+        .await
+        .unwrap();
+    let (a, b) = (
+        assert_problem(by_id, StatusCode::NOT_FOUND).await,
+        assert_problem(missing, StatusCode::NOT_FOUND).await,
+    );
+    assert_eq!(a, b);
+    let ended = partner
+        .delete(app.url(&format!("/api/v1/subscriptions/{}", id(&secret))))
+        .header("If-Match", "*")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(ended, StatusCode::NOT_FOUND).await;
+    assert_eq!(
+        app.count(&format!(
+            "subscriptions WHERE id = '{}' AND cancelled_at IS NULL",
+            id(&secret)
+        )),
+        1
+    );
+    // Staff see both; when the case is made public, the partner sees it too.
+    let staff = json_body(
+        app.get(&format!("/api/v1/subscriptions?case={}", id(&hidden)))
+            .await,
+    )
+    .await;
+    assert_eq!(staff["items"][0]["id"], secret["id"]);
+    let path = format!("/api/v1/cases/{}", id(&hidden));
+    let etag = app.etag(&path).await;
+    let response = app
+        .patch(&path, Some(&etag), &json!({"confidential": false}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let shown = list(format!("/api/v1/subscriptions?case={}", id(&hidden))).await;
+    assert_eq!(shown["items"][0]["id"], secret["id"]);
+}
+
+/// How many audit rows of `action` name `resource`.
+fn audited(app: &TestApp, action: &str, resource: &str) -> i64 {
+    app.count(&format!(
+        "audit_log WHERE action = '{action}' AND resource = '{resource}'"
+    ))
+}
+
+#[tokio::test]
+async fn each_confidential_record_is_audited_once_per_request_however_it_was_reached() {
+    let app = spawn_app().await;
+    let (public, hidden, secret) = confidential_fixture(&app).await;
+    let (p, h, d) = (id(&public), id(&hidden), id(&secret));
+    // The confidential defender is in the confidential case too, which has a history.
+    app.link(h, d).await;
+    app.create(
+        &format!("/api/v1/cases/{h}/events"),
+        json!({"kind": "detention", "occurred_on": "2016-11", "title": "Moved to a closed facility"}),
+    )
+    .await;
+    // A second hearing of the public case, where the confidential defender is.
+    let trial = json_body(app.get(&format!("/api/v1/cases/{p}/trials")).await).await["items"][0]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    app.create(
+        &format!("/api/v1/trials/{trial}/hearings"),
+        json!({"scheduled_at": "2016-10-19T10:00:00+05:00", "time_zone": "Asia/Atyrau"}),
+    )
+    .await;
+
+    let researcher = app.client_as("researcher");
+    let read = |path: String| {
+        let researcher = researcher.clone();
+        let url = app.url(&path);
+        async move {
+            let response = researcher.get(url).send().await.unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}");
+            response.bytes().await.unwrap();
+        }
+    };
+    read(format!("/api/v1/defenders/{d}/events")).await;
+    let action = format!("GET /api/v1/defenders/{d}/events");
+    assert_eq!(audited(&app, &action, &format!("case {h}")), 1);
+    assert_eq!(audited(&app, &action, &format!("defender {d}")), 1);
+
+    read("/api/v1/hearings?from=2016-01-01".into()).await;
+    assert_eq!(
+        audited(&app, "GET /api/v1/hearings", &format!("defender {d}")),
+        1
+    );
+    assert_eq!(
+        audited(&app, "GET /api/v1/hearings", &format!("case {h}")),
+        1
+    );
+    read("/api/v1/hearings.ics?from=2016-01-01".into()).await;
+    assert_eq!(
+        audited(&app, "GET /api/v1/hearings.ics", &format!("defender {d}")),
+        1
+    );
+    assert_eq!(
+        audited(&app, "GET /api/v1/hearings.ics", &format!("case {h}")),
+        1
+    );
+}
+
+#[tokio::test]
+async fn dates_outside_1900_to_2100_and_instants_that_are_not_rfc_3339_are_refused() {
+    let app = spawn_app().await;
+    let (case, _) = app.case_with_defender().await;
+    let c = id(&case);
+    let events_before = app.count("events");
+    for date in [
+        "0000",
+        "1899",
+        "2101",
+        "1899-12",
+        "2101-01-01",
+        "+2016",
+        "12016",
+    ] {
+        let response = app
+            .post(
+                &format!("/api/v1/cases/{c}/events"),
+                &json!({"kind": "arrest", "occurred_on": date, "title": "Arrested"}),
+            )
+            .await;
+        let body = assert_invalid(response, &["occurred_on"]).await;
+        assert!(
+            body["errors"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("1900"),
+            "{body}"
+        );
+    }
+    assert_eq!(app.count("events"), events_before);
+    for bounds in ["1900", "2100-12-31"] {
+        let response = app
+            .post(
+                &format!("/api/v1/cases/{c}/events"),
+                &json!({"kind": "arrest", "occurred_on": bounds, "title": "Arrested"}),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{bounds}");
+    }
+    assert_invalid(
+        app.get(&format!("/api/v1/cases/{c}/events?since=1899"))
+            .await,
+        &["since"],
+    )
+    .await;
+
+    let trial = app
+        .create(
+            &format!("/api/v1/cases/{c}/trials"),
+            json!({"court": "City court"}),
+        )
+        .await;
+    let hearings = format!("/api/v1/trials/{}/hearings", id(&trial));
+    let bad = [
+        "+12016-10-12T10:00:00+05:00",
+        "12016-10-12T10:00:00+05:00",
+        "1899-10-12T10:00:00+05:00",
+        "2016-10-12 10:00:00+05:00",
+        "2016-10-12T10:00:00",
+    ];
+    for at in bad {
+        let response = app
+            .post(
+                &hearings,
+                &json!({"scheduled_at": at, "time_zone": "Asia/Atyrau"}),
+            )
+            .await;
+        assert_invalid(response, &["scheduled_at"]).await;
+    }
+    assert_eq!(app.count("hearings"), 0);
+    let hearing = app
+        .create(
+            &hearings,
+            json!({"scheduled_at": "2016-10-12T10:00:00+05:00", "time_zone": "Asia/Atyrau"}),
+        )
+        .await;
+    let path = format!("/api/v1/hearings/{}", id(&hearing));
+    let etag = app.etag(&path).await;
+    for at in bad {
+        let response = app
+            .patch(&path, Some(&etag), &json!({"scheduled_at": at}))
+            .await;
+        assert_invalid(response, &["scheduled_at"]).await;
+    }
+    let stored = json_body(app.get(&path).await).await;
+    assert_eq!(stored["scheduled_at"], "2016-10-12T10:00:00+05:00");
+    assert_eq!(header(&app.get(&path).await, "etag"), etag);
+    // Calendar bounds and token expiry follow the same rule.
+    assert_invalid(
+        app.get("/api/v1/hearings?from=%2B12016-01-01").await,
+        &["from"],
+    )
+    .await;
+    let response = app
+        .post(
+            "/api/v1/tokens",
+            &json!({"name": "Script", "role": "advocate", "expires_at": "+12016-10-12T10:00:00Z"}),
+        )
+        .await;
+    assert_invalid(response, &["expires_at"]).await;
+}
