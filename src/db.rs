@@ -278,6 +278,14 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("loading the country list failed: {e}"))?;
     write_transaction(conn, crate::search::index_missing)
         .map_err(|e| anyhow::anyhow!("indexing cases for search failed: {e}"))?;
+    let chained = write_transaction(conn, crate::auth::chain::chain_unchained)
+        .map_err(|e| anyhow::anyhow!("chaining the audit log failed: {e}"))?;
+    if chained > 0 {
+        tracing::info!(
+            entries = chained,
+            "chained audit entries written before the chain"
+        );
+    }
     Ok(())
 }
 

@@ -29,6 +29,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Check the audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Fill the database with a synthetic data set, for measuring how reads scale.
     Generate {
         /// How many cases (each with one defender).
@@ -62,6 +67,17 @@ enum TokenCommand {
     },
     /// Revoke a token by its id.
     Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute the audit log's hash chain; print the number of entries and the head
+    /// (SEQ:HASH) to record elsewhere, or exit non-zero naming the first broken entry.
+    Verify {
+        /// A head recorded earlier (SEQ:HASH): it must still be in the chain, there.
+        #[arg(long)]
+        head: Option<case_tracker::auth::chain::Head>,
+    },
 }
 
 #[actix_web::main]
@@ -99,6 +115,17 @@ async fn main() -> anyhow::Result<()> {
         Command::Token { command } => {
             let db = db::Db::connect(&settings.database)?;
             token_command(&db, command)?;
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { head },
+        } => {
+            use case_tracker::auth::chain::{verify, Verdict};
+            let db = db::Db::connect(&settings.database)?;
+            let verdict = verify(&mut *db.get()?, head.as_ref())?;
+            if let Verdict::Broken { .. } = verdict {
+                anyhow::bail!("{verdict}");
+            }
+            println!("{verdict}");
         }
         Command::Generate {
             cases,

@@ -227,6 +227,10 @@ diesel::table! {
         resource -> Nullable<Text>,
         status -> Integer,
         client_ip -> Nullable<Text>,
+        // Null only on entries from before the chain, until the application chains them.
+        seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
     }
 }
 

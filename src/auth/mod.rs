@@ -2,6 +2,7 @@
 
 pub mod audit;
 pub mod cache;
+pub mod chain;
 pub mod middleware;
 pub mod routes;
 pub mod store;

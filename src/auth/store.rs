@@ -93,13 +93,9 @@ pub struct AuditEntry {
     pub client_ip: Option<String>,
 }
 
+/// Appends entries to the hash chain (see `chain`); call inside a write transaction.
 pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> ApiResult<()> {
-    for entry in entries {
-        diesel::insert_into(audit_log::table)
-            .values(entry)
-            .execute(conn)?;
-    }
-    Ok(())
+    super::chain::append(conn, entries)
 }
 
 #[derive(Debug, Default)]

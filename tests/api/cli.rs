@@ -1,10 +1,11 @@
-//! The command line: migrate, token create and revoke, healthcheck.
+//! The command line: migrate, token create and revoke, healthcheck (audit verify is
+//! tested in `audit`).
 
 use crate::helpers::{client_for, spawn_app};
 use reqwest::StatusCode;
 use std::process::{Command, Output};
 
-fn run(database_url: &str, args: &[&str], port: Option<u16>) -> Output {
+pub fn run(database_url: &str, args: &[&str], port: Option<u16>) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_case-tracker"));
     command
         .args(args)

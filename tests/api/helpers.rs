@@ -50,7 +50,8 @@ pub fn backend_is_postgres() -> bool {
     std::env::var("TEST_POSTGRES_URL").is_ok_and(|v| !v.is_empty())
 }
 
-fn test_database() -> (String, TestDatabase) {
+/// A new, empty database: its URL, and the guard that removes it.
+pub fn test_database() -> (String, TestDatabase) {
     match std::env::var("TEST_POSTGRES_URL") {
         Ok(admin_url) if !admin_url.is_empty() => {
             let name = format!("case_tracker_test_{}", uuid::Uuid::new_v4().simple());

@@ -1,5 +1,6 @@
 mod access;
 mod alerts;
+mod audit;
 mod cases;
 mod charges;
 mod cli;
