@@ -85,6 +85,11 @@ pub struct DatabaseSettings {
     /// How much of a SQLite file is read through a memory map (0: none).
     pub sqlite_mmap_mb: u64,
     pub connection_timeout_ms: u64,
+    /// Migrate the database on start. Off when the service connects as a role that may
+    /// not change the schema or rewrite the audit log; `case-tracker migrate`, run as
+    /// the owner, migrates instead, and the service refuses to start while any
+    /// migration is pending.
+    pub migrate: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -164,7 +164,18 @@ impl Db {
             .with_mmap_mb(settings.sqlite_mmap_mb);
         // Migrate on a dedicated connection before the pool opens any.
         let mut conn = manager.establish()?;
-        run_migrations(&mut conn)?;
+        if settings.migrate {
+            run_migrations(&mut conn)?;
+        } else {
+            let pending = pending_migrations(&mut conn)?;
+            if !pending.is_empty() {
+                anyhow::bail!(
+                    "{} migration(s) are pending ({}), and database.migrate is off: run `case-tracker migrate` as the database's owner",
+                    pending.len(),
+                    pending.join(", ")
+                );
+            }
+        }
         drop(conn);
         let pool = r2d2::Pool::builder()
             .max_size(settings.pool_size.max(1))
@@ -289,12 +300,41 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn has_pending_migrations(conn: &mut DbConnection) -> anyhow::Result<bool> {
-    let pending = match conn {
-        DbConnection::Sqlite(c) => c.has_pending_migration(SQLITE_MIGRATIONS),
-        DbConnection::Pg(c) => c.has_pending_migration(POSTGRES_MIGRATIONS),
+/// The versions of the migrations this binary holds that the database has not had.
+/// Read-only (diesel's own check creates its table when missing), so it works for a
+/// role that may not change the schema.
+pub fn pending_migrations(conn: &mut DbConnection) -> anyhow::Result<Vec<String>> {
+    use diesel::migration::MigrationSource;
+    #[derive(QueryableByName)]
+    struct Applied {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        version: String,
+    }
+    fn versions<DB: diesel::backend::Backend>(
+        source: &EmbeddedMigrations,
+    ) -> anyhow::Result<Vec<String>> {
+        let migrations =
+            MigrationSource::<DB>::migrations(source).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok(migrations
+            .iter()
+            .map(|m| m.name().version().to_string())
+            .collect())
+    }
+    let known = match conn {
+        DbConnection::Sqlite(_) => versions::<diesel::sqlite::Sqlite>(&SQLITE_MIGRATIONS)?,
+        DbConnection::Pg(_) => versions::<diesel::pg::Pg>(&POSTGRES_MIGRATIONS)?,
     };
-    pending.map_err(|e| anyhow::anyhow!("{e}"))
+    let applied: Vec<String> = diesel::sql_query("SELECT version FROM __diesel_schema_migrations")
+        .load::<Applied>(conn)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "the database has not been migrated, or its migration list cannot be read: {e}"
+            )
+        })?
+        .into_iter()
+        .map(|r| r.version)
+        .collect();
+    Ok(known.into_iter().filter(|v| !applied.contains(v)).collect())
 }
 
 /// A new opaque id: UUIDv7, so ids sort in creation order and keyset pages are stable.

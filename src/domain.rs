@@ -1,6 +1,8 @@
 //! Small domain rules shared by several resources: names normalised for search,
 //! country codes, lists stored as JSON text, URLs.
 
+pub mod schema;
+
 use crate::http::Problems;
 use serde::Serializer;
 use std::borrow::Cow;
@@ -54,9 +56,39 @@ pub fn valid_country(code: &str) -> Result<(), ValidationError> {
     }
 }
 
-fn valid_list(items: &[String], max_items: usize, max_len: usize) -> Result<(), ValidationError> {
+/// The limits of a list of short texts: at most `items` entries, each 1 to `length`
+/// characters and not blank, none twice. The validators and the OpenAPI schemas
+/// (`schema`) both read them.
+#[derive(Debug, Clone, Copy)]
+pub struct ListRule {
+    pub items: usize,
+    pub length: usize,
+}
+
+/// Other spellings of a name.
+pub const OTHER_NAMES: ListRule = ListRule {
+    items: 20,
+    length: 200,
+};
+/// Subjects (tags).
+pub const SUBJECTS: ListRule = ListRule {
+    items: 20,
+    length: 100,
+};
+/// The authorities an intervention is addressed to.
+pub const ADDRESSEES: ListRule = ListRule {
+    items: 30,
+    length: 300,
+};
+/// ISO 639-1 codes.
+pub const LANGUAGES: ListRule = ListRule {
+    items: 30,
+    length: 2,
+};
+
+fn valid_list(items: &[String], list: ListRule) -> Result<(), ValidationError> {
     let mut problems = Problems::new();
-    check_list("", items, max_items, max_len, &mut problems);
+    check_list("", items, list.items, list.length, &mut problems);
     match problems.first_message() {
         None => Ok(()),
         Some(message) => Err(rule("list", message)),
@@ -65,22 +97,22 @@ fn valid_list(items: &[String], max_items: usize, max_len: usize) -> Result<(), 
 
 /// `validator` rule for other spellings of a name.
 pub fn valid_names(items: &[String]) -> Result<(), ValidationError> {
-    valid_list(items, 20, 200)
+    valid_list(items, OTHER_NAMES)
 }
 
 /// `validator` rule for subjects (tags).
 pub fn valid_subjects(items: &[String]) -> Result<(), ValidationError> {
-    valid_list(items, 20, 100)
+    valid_list(items, SUBJECTS)
 }
 
 /// `validator` rule for the authorities an intervention is addressed to.
 pub fn valid_addressees(items: &[String]) -> Result<(), ValidationError> {
-    valid_list(items, 30, 300)
+    valid_list(items, ADDRESSEES)
 }
 
 /// `validator` rule: ISO 639-1 language codes.
 pub fn valid_languages(items: &[String]) -> Result<(), ValidationError> {
-    valid_list(items, 30, 2)?;
+    valid_list(items, LANGUAGES)?;
     match items
         .iter()
         .position(|c| isolang::Language::from_639_1(c).is_none())
@@ -103,6 +135,28 @@ pub fn valid_url(value: &str) -> Result<(), ValidationError> {
     match problems.first_message() {
         None => Ok(()),
         Some(message) => Err(rule("url", message)),
+    }
+}
+
+/// The ids of the defenders an event concerns.
+pub const DEFENDER_IDS: ListRule = ListRule {
+    items: 50,
+    length: 100,
+};
+
+/// `validator` rule for a list of ids: each given once.
+pub fn valid_defender_ids(items: &[String]) -> Result<(), ValidationError> {
+    valid_list(items, DEFENDER_IDS)
+}
+
+/// `validator` rule: an IANA time zone name.
+pub fn valid_time_zone(name: &str) -> Result<(), ValidationError> {
+    match name.parse::<chrono_tz::Tz>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(rule(
+            "time_zone",
+            "must be an IANA time zone name, e.g. Asia/Almaty".into(),
+        )),
     }
 }
 
@@ -143,10 +197,51 @@ pub fn check_list(
 }
 
 pub fn check_url(field: &str, value: &str, problems: &mut Problems) {
-    match url::Url::parse(value) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => {}
-        _ => problems.add(field, "must be an absolute http or https URL"),
+    if !is_web_url(value) {
+        problems.add(
+            field,
+            "must be an absolute http or https URL of a named host, without spaces",
+        );
     }
+}
+
+/// An absolute http(s) address of a named host (no user, no IP literal), an optional
+/// port of up to four digits, and a path, query or fragment without white space,
+/// control characters or the characters RFC 3987 excludes: the rule
+/// `schema::url_pattern` states, and one the URL parser always takes.
+pub fn is_web_url(value: &str) -> bool {
+    let lower = value.get(..8).unwrap_or(value).to_ascii_lowercase();
+    let rest = if lower.starts_with("https://") {
+        &value[8..]
+    } else if lower.starts_with("http://") {
+        &value[7..]
+    } else {
+        return false;
+    };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let labels: Vec<&str> = host.split('.').collect();
+    let hosted = labels.iter().all(|l| label(l))
+        && labels
+            .last()
+            .is_some_and(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()));
+    let ported =
+        port.is_none_or(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    // What RFC 3987 leaves out of an IRI besides white space and controls.
+    let clean = tail
+        .chars()
+        .all(|c| !c.is_whitespace() && !c.is_control() && !"<>\"{}|\\^`".contains(c));
+    hosted && ported && clean && url::Url::parse(value).is_ok()
 }
 
 /// Lists are stored as JSON text so that both backends hold them the same way.
@@ -242,7 +337,7 @@ pub mod date {
 /// year between 1900 and 2100 (chrono's own parser also takes signs, five-digit years
 /// and a space for the `T`).
 pub mod timestamp {
-    use chrono::{DateTime, Datelike, FixedOffset};
+    use chrono::{DateTime, Datelike, FixedOffset, Timelike};
     use serde::{de::Error, Deserialize, Deserializer};
 
     pub const RULE: &str =
@@ -255,7 +350,9 @@ pub mod timestamp {
             && b[4] == b'-'
             && matches!(b[10], b'T' | b't');
         let at = DateTime::parse_from_rfc3339(text).ok().filter(|_| shaped)?;
-        (1900..=2100).contains(&at.year()).then_some(at)
+        // chrono keeps a leap second (":60") as a nanosecond past the 59th.
+        let leap = at.nanosecond() >= 1_000_000_000;
+        ((1900..=2100).contains(&at.year()) && !leap).then_some(at)
     }
 
     pub fn required<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<FixedOffset>, D::Error> {

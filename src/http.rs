@@ -181,6 +181,24 @@ fn find_nul(value: &Value, path: String, found: &mut Vec<String>) {
     }
 }
 
+/// JSON has one kind of number: `8218960837.0` is the integer 8218960837, as JSON
+/// Schema's `integer` says too. Such numbers are read as integers.
+fn integral_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            let integral = n
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= i64::MIN as f64 && *f < i64::MAX as f64);
+            if let Some(f) = integral {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
+    }
+}
+
 fn top_level(field: &str) -> String {
     field
         .split(['.', '['])
@@ -406,6 +424,8 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
                         .collect(),
                 ));
             }
+            let mut value = value;
+            integral_numbers(&mut value);
             parse_body(value).map(ApiJson).map_err(ApiError::Validation)
         })
     }
@@ -423,20 +443,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let mut map = serde_json::Map::new();
-        let mut nul = Vec::new();
+        let mut refused = Vec::new();
         for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
             // PostgreSQL cannot store or compare NUL in text: refused on both backends.
-            if k.contains('\0') || v.contains('\0') {
-                nul.push(FieldError {
-                    field: k.replace('\0', "\\0"),
-                    message: "must not contain a NUL character".into(),
-                });
+            let message = if k.contains('\0') || v.contains('\0') {
+                "must not contain a NUL character"
+            } else if map.contains_key(k.as_ref()) {
+                // Which of two values would count is a guess; lists are comma-separated.
+                "is given more than once"
+            } else {
+                map.insert(k.into_owned(), Value::String(v.into_owned()));
                 continue;
-            }
-            map.insert(k.into_owned(), Value::String(v.into_owned()));
+            };
+            refused.push(FieldError {
+                field: k.replace('\0', "\\0"),
+                message: message.into(),
+            });
         }
-        if !nul.is_empty() {
-            return ready(Err(ApiError::Validation(nul)));
+        if !refused.is_empty() {
+            return ready(Err(ApiError::Validation(refused)));
         }
         let (parsed, errors) = deserialize_collecting(Value::Object(map));
         ready(match parsed {
@@ -715,6 +740,6 @@ pub struct PageQuery {
     /// How many items, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     pub limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    #[param(schema_with = crate::domain::schema::cursor)]
     pub cursor: Option<String>,
 }

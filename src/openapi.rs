@@ -58,13 +58,16 @@ pub fn document() -> serde_json::Value {
         .split_for_parts();
     apply_conventions(&mut api);
     let mut json = serde_json::to_value(&api).unwrap_or_default();
-    forbid_nul(&mut json);
+    state_text_rules(&mut json);
     json
 }
 
-/// No text the service takes may contain a NUL character (PostgreSQL cannot store
-/// one): every free-text string says so.
-fn forbid_nul(value: &mut serde_json::Value) {
+/// The rules every text follows, stated where a schema has no pattern of its own: no
+/// NUL character (PostgreSQL cannot store one), something other than white space where
+/// a text has a minimum length (`domain::not_blank`), and the years 1900 to 2100 of
+/// every date and instant (`domain::date`, `domain::timestamp`).
+fn state_text_rules(value: &mut serde_json::Value) {
+    use crate::domain::schema as rules;
     use serde_json::Value;
     match value {
         Value::Object(map) => {
@@ -73,15 +76,26 @@ fn forbid_nul(value: &mut serde_json::Value) {
                 Some(Value::Array(types)) => types.iter().any(|t| t == "string"),
                 _ => false,
             };
-            let constrained = ["format", "enum", "pattern", "const"]
+            let constrained = ["enum", "pattern", "const"]
                 .iter()
                 .any(|k| map.contains_key(*k));
             if is_string && !constrained {
-                map.insert("pattern".into(), Value::String("^[^\\u0000]*$".into()));
+                let format = map.get("format").and_then(Value::as_str);
+                let non_blank = map
+                    .get("minLength")
+                    .and_then(Value::as_u64)
+                    .is_some_and(|n| n >= 1);
+                let pattern = match format {
+                    Some("date") => rules::date_pattern(),
+                    Some("date-time") => rules::instant_pattern(),
+                    _ if non_blank => rules::non_blank_pattern(),
+                    _ => rules::no_nul_pattern(),
+                };
+                map.insert("pattern".into(), Value::String(pattern));
             }
-            map.values_mut().for_each(forbid_nul);
+            map.values_mut().for_each(state_text_rules);
         }
-        Value::Array(items) => items.iter_mut().for_each(forbid_nul),
+        Value::Array(items) => items.iter_mut().for_each(state_text_rules),
         _ => {}
     }
 }

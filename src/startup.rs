@@ -350,7 +350,8 @@ pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     let backend = db.backend().as_str();
     let pending = db
         .read(|conn| {
-            crate::db::has_pending_migrations(conn)
+            crate::db::pending_migrations(conn)
+                .map(|pending| !pending.is_empty())
                 .map_err(|e| ApiError::Unavailable(format!("cannot read the migration state: {e}")))
         })
         .await?;

@@ -77,10 +77,12 @@ pub struct CreateToken {
         length(min = 1, max = 200),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     pub role: Role,
     /// RFC 3339; none means the token does not expire.
     #[serde(default, deserialize_with = "crate::domain::timestamp::optional")]
+    #[schema(schema_with = crate::domain::schema::optional_instant)]
     pub expires_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// For a partner token: the subscriber it speaks for.
     #[validate(nested)]
@@ -94,10 +96,16 @@ pub struct NewSubscriber {
         length(min = 1, max = 200),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    #[validate(length(min = 1, max = 300))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
     pub organisation: Option<String>,
     #[validate(length(max = 254), custom(function = "crate::domain::valid_email"))]
+    #[schema(max_length = 254, format = Email)]
     pub email: String,
 }
 

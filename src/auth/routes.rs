@@ -88,12 +88,12 @@ pub struct AuditQuery {
     /// The user the entries are about.
     actor: Option<String>,
     /// RFC 3339 instant.
-    #[param(value_type = Option<chrono::DateTime<chrono::Utc>>)]
+    #[param(schema_with = crate::domain::schema::instant)]
     since: Option<String>,
     /// How many items, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    #[param(schema_with = crate::domain::schema::cursor)]
     cursor: Option<String>,
 }
 

@@ -69,16 +69,20 @@ pub struct CreateCase {
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(custom(function = "crate::domain::valid_country"))]
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: String,
     #[serde(default = "open")]
     pub status: CaseStatus,
     pub closed_reason: Option<ClosedReason>,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub summary: Option<String>,
     #[serde(default)]
     #[validate(custom(function = "crate::domain::valid_subjects"))]
+    #[schema(schema_with = crate::domain::schema::subjects)]
     pub subjects: Vec<String>,
     #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub opened_on: Option<NaiveDate>,
@@ -99,10 +103,12 @@ pub struct UpdateCase {
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_country"))]
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
@@ -111,10 +117,12 @@ pub struct UpdateCase {
     pub closed_reason: Option<Option<ClosedReason>>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub summary: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_subjects"))]
+    #[schema(schema_with = crate::domain::schema::subjects)]
     pub subjects: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub opened_on: Option<Option<NaiveDate>>,

@@ -29,11 +29,12 @@ pub struct CaseQuery {
     #[param(min_length = 1, max_length = 200)]
     q: Option<String>,
     /// RFC 3339 instant or YYYY-MM-DD.
+    #[param(schema_with = crate::domain::schema::date_or_instant)]
     updated_since: Option<String>,
     /// How many items, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    #[param(schema_with = crate::domain::schema::cursor)]
     cursor: Option<String>,
 }
 
@@ -90,7 +91,7 @@ pub async fn list(
     }
     if q.subject
         .as_deref()
-        .is_some_and(|t| t.is_empty() || t.len() > 100)
+        .is_some_and(|t| t.is_empty() || t.chars().count() > 100)
     {
         problems.add("subject", "must be 1 to 100 characters long");
     }

@@ -47,14 +47,17 @@ pub struct NewCharge {
 #[serde(deny_unknown_fields)]
 pub struct CreateCharge {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub defender_id: String,
     /// Code and article as written, e.g. "Criminal Code of Kazakhstan, art. 174".
     #[validate(
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 300)]
     pub legal_basis: String,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub brought_on: Option<NaiveDate>,
@@ -75,9 +78,11 @@ pub struct UpdateCharge {
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 300)]
     pub legal_basis: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub brought_on: Option<Option<NaiveDate>>,

@@ -66,16 +66,24 @@ pub struct CreateDefender {
         length(min = 1, max = 200),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
     #[validate(custom(function = "crate::domain::valid_names"))]
+    #[schema(schema_with = crate::domain::schema::other_names)]
     pub other_names: Vec<String>,
     pub role: DefenderRole,
-    #[validate(length(min = 1, max = 300))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
     pub organisation: Option<String>,
     #[validate(custom(function = "crate::domain::valid_country"))]
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: String,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub details: Option<String>,
     #[serde(default)]
     pub confidential: bool,
@@ -90,23 +98,31 @@ pub struct UpdateDefender {
         length(min = 1, max = 200),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_names"))]
+    #[schema(schema_with = crate::domain::schema::other_names)]
     pub other_names: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     pub role: Option<DefenderRole>,
     #[serde(default, deserialize_with = "nullable")]
-    #[validate(length(min = 1, max = 300))]
+    #[validate(
+        length(min = 1, max = 300),
+        custom(function = "crate::domain::not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 300)]
     pub organisation: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_country"))]
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub details: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]

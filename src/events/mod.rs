@@ -62,22 +62,28 @@ pub struct LogEvent {
     pub kind: crate::vocabulary::EventKind,
     /// `YYYY`, `YYYY-MM` or `YYYY-MM-DD`: as precise as it is known.
     #[validate(custom(function = "valid_approximate_date"))]
+    #[schema(schema_with = crate::domain::schema::approximate_date)]
     pub occurred_on: String,
     #[validate(
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(length(max = 20000))]
+    #[schema(max_length = 20000)]
     pub description: Option<String>,
     #[validate(length(max = 2000), custom(function = "crate::domain::valid_url"))]
+    #[schema(schema_with = crate::domain::schema::optional_url)]
     pub source_url: Option<String>,
     /// The intervention that reported it, if any.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub intervention_id: Option<String>,
     /// The defenders of the case it concerns.
     #[serde(default)]
-    #[validate(length(max = 50))]
+    #[validate(custom(function = "crate::domain::valid_defender_ids"))]
+    #[schema(schema_with = crate::domain::schema::defender_ids)]
     pub defender_ids: Vec<String>,
     #[serde(default)]
     pub confidential: bool,

@@ -15,17 +15,21 @@ const RECORDED_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 #[serde(deny_unknown_fields)]
 pub struct EventQuery {
     /// Only events of these kinds (comma-separated).
+    #[param(schema_with = crate::domain::schema::event_kinds)]
     kind: Option<String>,
     /// YYYY, YYYY-MM or YYYY-MM-DD: from the start of that period.
+    #[param(schema_with = crate::domain::schema::approximate_date)]
     since: Option<String>,
     /// YYYY, YYYY-MM or YYYY-MM-DD: to the end of that period.
+    #[param(schema_with = crate::domain::schema::approximate_date)]
     until: Option<String>,
     /// `asc` (oldest first, the default) or `desc`.
+    #[param(schema_with = crate::domain::schema::order)]
     order: Option<String>,
     /// How many items, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    #[param(schema_with = crate::domain::schema::cursor)]
     cursor: Option<String>,
 }
 
@@ -89,15 +93,21 @@ fn parse_history_query(query: ApiQuery<EventQuery>) -> ApiResult<HistoryQuery> {
     let kinds: Vec<String> = q
         .kind
         .as_deref()
-        .map(|k| {
-            k.split(',')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect()
-        })
+        .map(|k| k.split(',').map(str::to_string).collect())
         .unwrap_or_default();
-    if kinds.len() > 20 || kinds.iter().any(|k| k.len() > 50) {
+    if kinds.len() > 20 {
         problems.add("kind", "must be at most 20 comma-separated kinds");
+    } else if let Some(unknown) = kinds
+        .iter()
+        .find(|k| crate::vocabulary::EventKind::parse(k).is_none())
+    {
+        problems.add(
+            "kind",
+            format!(
+                "{unknown:?} is not an event kind; kinds are: {}",
+                crate::vocabulary::EventKind::expected()
+            ),
+        );
     }
     problems.into_result()?;
     let after = cursor_key(&page)?;

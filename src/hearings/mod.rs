@@ -115,17 +115,22 @@ impl Hearing {
 pub struct CreateHearing {
     /// RFC 3339 with the court's UTC offset, e.g. 2016-10-12T10:00:00+06:00.
     #[serde(deserialize_with = "crate::domain::timestamp::required")]
+    #[schema(schema_with = crate::domain::schema::instant)]
     pub scheduled_at: DateTime<FixedOffset>,
     /// The court's IANA time zone, e.g. Asia/Almaty.
     #[validate(length(min = 1, max = 64))]
+    #[schema(schema_with = crate::domain::schema::time_zone)]
     pub time_zone: String,
     #[serde(default = "scheduled")]
     pub status: HearingStatus,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub description: Option<String>,
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub observers: Option<String>,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub violations: Option<String>,
 }
 
@@ -140,25 +145,30 @@ pub struct UpdateHearing {
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub trial_id: Option<String>,
     #[serde(default, deserialize_with = "crate::domain::timestamp::present")]
-    #[schema(nullable = false)]
+    #[schema(schema_with = crate::domain::schema::instant)]
     pub scheduled_at: Option<DateTime<FixedOffset>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(length(min = 1, max = 64))]
+    #[schema(schema_with = crate::domain::schema::time_zone)]
     pub time_zone: Option<String>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     pub status: Option<HearingStatus>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 2000))]
+    #[schema(max_length = 2000)]
     pub observers: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub violations: Option<Option<String>>,
 }
 

@@ -181,8 +181,10 @@ pub async fn delete(
 #[serde(deny_unknown_fields)]
 pub struct CalendarQuery {
     /// RFC 3339 instant or YYYY-MM-DD (the start of that day, UTC).
+    #[param(schema_with = crate::domain::schema::date_or_instant)]
     from: Option<String>,
     /// RFC 3339 instant or YYYY-MM-DD (the end of that day, UTC).
+    #[param(schema_with = crate::domain::schema::date_or_instant)]
     to: Option<String>,
     /// ISO 3166-1 alpha-2 code.
     #[param(value_type = Option<crate::domain::CountryCode>)]
@@ -190,7 +192,7 @@ pub struct CalendarQuery {
     /// How many items, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    #[param(schema_with = crate::domain::schema::cursor)]
     cursor: Option<String>,
 }
 
@@ -267,8 +269,10 @@ pub async fn calendar(
 #[serde(deny_unknown_fields)]
 pub struct FeedQuery {
     /// RFC 3339 instant or YYYY-MM-DD; by default 30 days ago.
+    #[param(schema_with = crate::domain::schema::date_or_instant)]
     from: Option<String>,
     /// RFC 3339 instant or YYYY-MM-DD.
+    #[param(schema_with = crate::domain::schema::date_or_instant)]
     to: Option<String>,
     /// ISO 3166-1 alpha-2 code.
     #[param(value_type = Option<crate::domain::CountryCode>)]

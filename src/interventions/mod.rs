@@ -74,40 +74,53 @@ pub struct CreateIntervention {
     #[serde(rename = "type")]
     pub intervention_type: InterventionType,
     /// The programme's number, e.g. "UA 219/06" or a UN communication "KAZ 2/2011".
-    #[validate(length(min = 1, max = 50))]
+    #[validate(
+        length(min = 1, max = 50),
+        custom(function = "crate::domain::not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 50)]
     pub reference: Option<String>,
     #[validate(
         length(min = 1, max = 500),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 500)]
     pub title: String,
     #[serde(deserialize_with = "crate::domain::date::required")]
     pub issued_on: NaiveDate,
     #[validate(custom(function = "crate::domain::valid_country"))]
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: String,
     #[validate(length(max = 2000), custom(function = "crate::domain::valid_url"))]
+    #[schema(schema_with = crate::domain::schema::optional_url)]
     pub url: Option<String>,
     /// ISO 639-1 codes of the languages it was published in.
     #[serde(default)]
     #[validate(custom(function = "crate::domain::valid_languages"))]
+    #[schema(schema_with = crate::domain::schema::languages)]
     pub languages: Vec<String>,
     #[serde(default)]
     #[validate(custom(function = "crate::domain::valid_subjects"))]
+    #[schema(schema_with = crate::domain::schema::subjects)]
     pub subjects: Vec<String>,
     /// The authorities it is addressed to.
     #[serde(default)]
     #[validate(custom(function = "crate::domain::valid_addressees"))]
+    #[schema(schema_with = crate::domain::schema::addressees)]
     pub addressed_to: Vec<String>,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub actions_requested: Option<String>,
     #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub deadline: Option<NaiveDate>,
     #[serde(default = "none_to_date")]
     pub response: InterventionResponse,
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub response_details: Option<String>,
     /// The appeal this one follows up.
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub follows_id: Option<String>,
 }
 
@@ -119,9 +132,14 @@ fn none_to_date() -> InterventionResponse {
 #[serde(deny_unknown_fields)]
 pub struct UpdateIntervention {
     #[serde(default, rename = "type", deserialize_with = "present")]
+    #[schema(nullable = false)]
     pub intervention_type: Option<InterventionType>,
     #[serde(default, deserialize_with = "nullable")]
-    #[validate(length(min = 1, max = 50))]
+    #[validate(
+        length(min = 1, max = 50),
+        custom(function = "crate::domain::not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 50)]
     pub reference: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
@@ -129,30 +147,38 @@ pub struct UpdateIntervention {
         length(min = 1, max = 500),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 500)]
     pub title: Option<String>,
     #[serde(default, deserialize_with = "crate::domain::date::present")]
+    #[schema(nullable = false)]
     pub issued_on: Option<NaiveDate>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_country"))]
+    #[schema(value_type = crate::domain::CountryCode)]
     pub country: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 2000), custom(function = "crate::domain::valid_url"))]
+    #[schema(schema_with = crate::domain::schema::optional_url)]
     pub url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_languages"))]
+    #[schema(schema_with = crate::domain::schema::languages)]
     pub languages: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_subjects"))]
+    #[schema(schema_with = crate::domain::schema::subjects)]
     pub subjects: Option<Vec<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]
     #[validate(custom(function = "crate::domain::valid_addressees"))]
+    #[schema(schema_with = crate::domain::schema::addressees)]
     pub addressed_to: Option<Vec<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub actions_requested: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub deadline: Option<Option<NaiveDate>>,
@@ -161,9 +187,11 @@ pub struct UpdateIntervention {
     pub response: Option<InterventionResponse>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
     pub response_details: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub follows_id: Option<Option<String>>,
 }
 

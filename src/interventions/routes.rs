@@ -25,7 +25,7 @@ pub struct InterventionQuery {
     /// How many items, 1 to 200 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 200)]
     limit: Option<String>,
-    /// The `next_cursor` of the previous page.
+    #[param(schema_with = crate::domain::schema::cursor)]
     cursor: Option<String>,
 }
 

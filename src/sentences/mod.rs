@@ -54,17 +54,22 @@ pub struct NewSentence {
 #[validate(schema(function = "amount_with_currency", skip_on_field_errors = false))]
 pub struct CreateSentence {
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub defender_id: String,
     pub kind: SentenceKind,
     /// Length of a prison term, restriction or ban, in months.
     #[validate(range(min = 1, max = 1200))]
+    #[schema(minimum = 1, maximum = 1200)]
     pub term_months: Option<i32>,
     /// A fine, in whole units of `currency`.
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     pub amount: Option<i64>,
     #[validate(custom(function = "crate::domain::valid_currency"))]
+    #[schema(schema_with = crate::domain::schema::optional_currency)]
     pub currency: Option<String>,
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     #[serde(default, deserialize_with = "crate::domain::date::optional")]
     pub handed_down_on: Option<NaiveDate>,
@@ -84,15 +89,19 @@ pub struct UpdateSentence {
     pub kind: Option<SentenceKind>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(range(min = 1, max = 1200))]
+    #[schema(minimum = 1, maximum = 1200)]
     pub term_months: Option<Option<i32>>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(range(min = 1))]
+    #[schema(minimum = 1)]
     pub amount: Option<Option<i64>>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(custom(function = "crate::domain::valid_currency"))]
+    #[schema(schema_with = crate::domain::schema::optional_currency)]
     pub currency: Option<Option<String>>,
     #[serde(default, deserialize_with = "nullable")]
     #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
     pub description: Option<Option<String>>,
     #[serde(default, deserialize_with = "crate::domain::date::nullable")]
     pub handed_down_on: Option<Option<NaiveDate>>,

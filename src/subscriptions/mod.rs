@@ -138,13 +138,16 @@ pub struct CreateSubscription {
     #[validate(nested)]
     pub subscriber: Option<NewSubscriber>,
     #[validate(length(min = 1, max = 100))]
+    #[schema(min_length = 1, max_length = 100)]
     pub case_id: Option<String>,
     #[validate(custom(function = "crate::domain::valid_country"))]
+    #[schema(value_type = Option<crate::domain::CountryCode>)]
     pub country: Option<String>,
     #[validate(
         length(min = 1, max = 100),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 100)]
     pub subject: Option<String>,
     #[serde(default = "immediate")]
     pub delivery: Delivery,

@@ -134,7 +134,7 @@ fn request_confirmation(
 #[diesel::dsl::auto_type]
 fn visible_to(hidden: Vec<bool>) -> _ {
     let case_scope: &'static str = "case";
-    let hidden_cases: _ = crate::schema::cases::table
+    let hidden_cases = crate::schema::cases::table
         .filter(crate::schema::cases::confidential.eq_any(hidden))
         .select(crate::schema::cases::id);
     s::scope

@@ -54,8 +54,13 @@ pub struct CreateTrial {
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 300)]
     pub court: String,
-    #[validate(length(min = 1, max = 100))]
+    #[validate(
+        length(min = 1, max = 100),
+        custom(function = "crate::domain::not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 100)]
     pub city: Option<String>,
     #[serde(default = "first_instance")]
     pub instance: TrialInstance,
@@ -85,9 +90,14 @@ pub struct UpdateTrial {
         length(min = 1, max = 300),
         custom(function = "crate::domain::not_blank")
     )]
+    #[schema(min_length = 1, max_length = 300)]
     pub court: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
-    #[validate(length(min = 1, max = 100))]
+    #[validate(
+        length(min = 1, max = 100),
+        custom(function = "crate::domain::not_blank")
+    )]
+    #[schema(min_length = 1, max_length = 100)]
     pub city: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(nullable = false)]

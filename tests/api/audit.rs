@@ -290,3 +290,117 @@ fn entries_from_before_the_chain_are_chained_when_the_database_is_next_opened() 
         .expect_err("a chained entry is final");
     assert!(error.to_string().contains("append-only"), "{error}");
 }
+
+/// Drops a PostgreSQL role when the test ends, after the test's database is gone.
+struct RoleGuard {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for RoleGuard {
+    fn drop(&mut self) {
+        let url = DatabaseUrl::parse(&self.admin_url).expect("admin url");
+        if let Ok(mut conn) = ConnectionManager::new(url, 5000).establish() {
+            let _ = diesel::sql_query(format!("DROP ROLE IF EXISTS \"{}\"", self.name))
+                .execute(&mut conn);
+        }
+    }
+}
+
+/// With `database.migrate` off the service starts only on a migrated database and
+/// changes no schema; on PostgreSQL it can then run as a role that owns nothing, which
+/// appends to the audit log but cannot change it, not even by lifting the triggers.
+#[tokio::test]
+async fn a_service_that_owns_nothing_appends_to_the_log_and_cannot_alter_it() {
+    // Declared first, dropped last: after the database the role had rights in.
+    let mut guard = None;
+    let app = spawn_app().await;
+    let mut settings = app.settings.clone();
+    settings.database.migrate = false;
+
+    if backend_is_postgres() {
+        let name = format!(
+            "ct_app_{}",
+            &uuid::Uuid::new_v4().simple().to_string()[..12]
+        );
+        guard = Some(RoleGuard {
+            admin_url: std::env::var("TEST_POSTGRES_URL").expect("TEST_POSTGRES_URL"),
+            name: name.clone(),
+        });
+        let mut owner = app.db();
+        for statement in [
+            format!("CREATE ROLE \"{name}\" LOGIN"),
+            format!("GRANT USAGE ON SCHEMA public TO \"{name}\""),
+            format!(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \"{name}\""
+            ),
+            format!("GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO \"{name}\""),
+            format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM \"{name}\""),
+        ] {
+            diesel::sql_query(&statement)
+                .execute(&mut owner)
+                .unwrap_or_else(|e| panic!("{statement}: {e}"));
+        }
+        let mut url = url::Url::parse(&app.database_url).expect("database url");
+        url.set_username(&name).expect("a user name");
+        settings.database.url = url.to_string();
+    }
+    let restricted = case_tracker::startup::Application::build(settings.clone())
+        .await
+        .expect("the service starts on a migrated database without migrating");
+    let address = format!("http://127.0.0.1:{}", restricted.port());
+    tokio::spawn(restricted.run_until_stopped());
+
+    let before = app.count("audit_log");
+    let response = app
+        .client
+        .post(format!("{address}/api/v1/cases"))
+        .json(&json!({"title": "Written by the restricted service", "country": "KZ"}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let ready = reqwest::get(format!("{address}/ready"))
+        .await
+        .expect("GET /ready");
+    assert_eq!(ready.status(), StatusCode::OK);
+    assert_eq!(app.count("audit_log"), before + 1);
+    assert!(matches!(
+        chain::verify(&mut app.db(), None).expect("verify"),
+        Verdict::Intact { .. }
+    ));
+
+    if backend_is_postgres() {
+        let url = DatabaseUrl::parse(&settings.database.url).expect("restricted url");
+        let mut service = ConnectionManager::new(url, 5000)
+            .establish()
+            .expect("connect as the service");
+        for statement in [
+            "ALTER TABLE audit_log DISABLE TRIGGER ALL",
+            "DROP TRIGGER audit_log_append_only ON audit_log",
+            "UPDATE audit_log SET actor = 'forged'",
+            "DELETE FROM audit_log",
+            "TRUNCATE audit_log",
+        ] {
+            let refused = diesel::sql_query(statement).execute(&mut service);
+            assert!(refused.is_err(), "the service's role could: {statement}");
+        }
+        assert_eq!(app.count("audit_log WHERE actor = 'forged'"), 0);
+    }
+
+    // A database with a migration not applied: the service refuses to start.
+    diesel::sql_query("DELETE FROM __diesel_schema_migrations WHERE version LIKE '%000006'")
+        .execute(&mut app.db())
+        .expect("forget a migration");
+    let refused = case_tracker::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("no start while a migration is pending")
+        .to_string();
+    assert!(
+        refused.contains("pending") && refused.contains("case-tracker migrate"),
+        "{refused}"
+    );
+    drop(app);
+    drop(guard.take());
+}

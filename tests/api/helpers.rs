@@ -341,11 +341,27 @@ pub async fn collect_pages_by(app: &TestApp, path: &str, limit: usize, key: &str
                 .map(|i| i[key].as_str().expect("key").to_string()),
         );
         match page["next_cursor"].as_str() {
-            Some(cursor) => url = format!("{path}{separator}limit={limit}&cursor={cursor}"),
+            // The next page's cursor replaces the one `path` may start from.
+            Some(cursor) => url = format!("{}limit={limit}&cursor={cursor}", without_cursor(path)),
             None => break,
         }
     }
     ids
+}
+
+/// `path` without its `cursor` parameter, ready for more parameters.
+fn without_cursor(path: &str) -> String {
+    let (base, query) = path.split_once('?').unwrap_or((path, ""));
+    let kept: Vec<&str> = query
+        .split('&')
+        .filter(|p| !p.is_empty() && !p.starts_with("cursor="))
+        .collect();
+    let mut out = format!("{base}?");
+    for parameter in kept {
+        out.push_str(parameter);
+        out.push('&');
+    }
+    out
 }
 
 /// One change record as the write left it in the `events` table.

@@ -423,3 +423,194 @@ async fn dates_outside_1900_to_2100_and_instants_that_are_not_rfc_3339_are_refus
         .await;
     assert_invalid(response, &["expires_at"]).await;
 }
+
+#[tokio::test]
+async fn the_openapi_document_states_the_rules_the_service_enforces() {
+    let app = spawn_app().await;
+    let doc = json_body(app.get("/api/v1/openapi.json").await).await;
+    let schema =
+        |name: &str, field: &str| doc["components"]["schemas"][name]["properties"][field].clone();
+    // Texts: their lengths, not blank, no NUL.
+    let title = schema("CreateCase", "title");
+    assert_eq!(
+        (title["minLength"].as_u64(), title["maxLength"].as_u64()),
+        (Some(1), Some(300))
+    );
+    assert!(
+        title["pattern"].as_str().unwrap().contains("\\u0000"),
+        "{title}"
+    );
+    assert_eq!(schema("CreateCase", "summary")["maxLength"], 20000);
+    assert_eq!(
+        schema("CreateCase", "country")["$ref"],
+        "#/components/schemas/CountryCode"
+    );
+    // Lists: how many, how long each entry, none twice.
+    let subjects = schema("CreateCase", "subjects");
+    assert_eq!(subjects["uniqueItems"], true);
+    assert_eq!(subjects["maxItems"], 20);
+    assert_eq!(subjects["items"]["maxLength"], 100);
+    let names = schema("UpdateDefender", "other_names");
+    assert_eq!(
+        (names["uniqueItems"].as_bool(), names["maxItems"].as_u64()),
+        (Some(true), Some(20))
+    );
+    let languages = schema("CreateIntervention", "languages");
+    assert!(languages["items"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("kk")));
+    assert_eq!(schema("LogEvent", "defender_ids")["uniqueItems"], true);
+    // Dates and instants: the years the service takes.
+    let date = schema("CreateIntervention", "issued_on");
+    assert_eq!(date["format"], "date");
+    assert!(date["pattern"].as_str().unwrap().contains("2100"), "{date}");
+    assert!(schema("LogEvent", "occurred_on")["pattern"]
+        .as_str()
+        .unwrap()
+        .contains("(19[0-9]{2}|20[0-9]{2}|2100)"));
+    let at = schema("CreateHearing", "scheduled_at");
+    assert_eq!(at["format"], "date-time");
+    assert!(at["pattern"].as_str().unwrap().contains("[Tt]"), "{at}");
+    assert!(schema("CreateHearing", "time_zone")["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("Asia/Almaty")));
+    // Numbers, currencies, addresses.
+    assert_eq!(schema("CreateSentence", "amount")["minimum"], 1);
+    assert_eq!(schema("CreateSentence", "term_months")["maximum"], 1200);
+    let currency = &schema("CreateSentence", "currency")["oneOf"][0];
+    assert!(currency["enum"].as_array().unwrap().contains(&json!("KZT")));
+    let url = &schema("LogEvent", "source_url")["oneOf"][0];
+    assert_eq!(url["format"], "iri");
+    assert!(url["pattern"]
+        .as_str()
+        .unwrap()
+        .starts_with("^[Hh][Tt][Tt][Pp]"));
+    assert_eq!(schema("NewSubscriber", "email")["format"], "email");
+    // What a PATCH may not clear is not nullable.
+    assert_eq!(
+        schema("UpdateIntervention", "type")["$ref"],
+        "#/components/schemas/InterventionType"
+    );
+    assert_eq!(schema("UpdateIntervention", "issued_on")["type"], "string");
+    // Query parameters too.
+    let params = doc["paths"]["/api/v1/cases/{id}/events"]["get"]["parameters"]
+        .as_array()
+        .unwrap()
+        .clone();
+    let param = |name: &str| params.iter().find(|p| p["name"] == name).unwrap()["schema"].clone();
+    assert!(param("since")["pattern"]
+        .as_str()
+        .unwrap()
+        .contains("(19[0-9]{2}|20[0-9]{2}|2100)"));
+    assert!(param("kind")["pattern"]
+        .as_str()
+        .unwrap()
+        .contains("arrest"));
+    assert_eq!(param("order")["enum"], json!(["asc", "desc"]));
+    assert_eq!(param("cursor")["pattern"], "^[A-Za-z0-9_-]+$");
+}
+
+#[tokio::test]
+async fn integral_numbers_are_integers_and_stated_rules_hold_at_their_bounds() {
+    let app = spawn_app().await;
+    let (case, defender) = app.case_with_defender().await;
+    let path = format!("/api/v1/cases/{}/sentences", id(&case));
+    let sentence = app
+        .create(
+            &path,
+            json!({"defender_id": id(&defender), "kind": "fine", "amount": 8218960837.0, "currency": "KZT"}),
+        )
+        .await;
+    assert_eq!(sentence["amount"], 8218960837i64);
+    let response = app
+        .post(
+            &path,
+            &json!({"defender_id": id(&defender), "kind": "prison", "term_months": 12.5}),
+        )
+        .await;
+    assert_invalid(response, &["term_months"]).await;
+    for (field, value) in [("amount", json!(0)), ("term_months", json!(1201))] {
+        let mut body =
+            json!({"defender_id": id(&defender), "kind": "fine", "amount": 5, "currency": "KZT"});
+        body[field] = value;
+        assert_invalid(app.post(&path, &body).await, &[field]).await;
+    }
+    // A list entry given twice, a blank text, an address that is not the web's.
+    let response = app
+        .post(
+            "/api/v1/cases",
+            &json!({"title": " \u{3000}\t", "country": "KZ", "subjects": ["land", "land"]}),
+        )
+        .await;
+    assert_invalid(response, &["subjects", "title"]).await;
+    for url in [
+        "ftp://example.org/a",
+        "http://192.168.0.1/x",
+        "http://user@example.org/",
+        "https://example.org/a b",
+        "https://example.org:123456/",
+    ] {
+        let response = app
+            .post(
+                &format!("/api/v1/cases/{}/events", id(&case)),
+                &json!({"kind": "arrest", "occurred_on": "2016", "title": "Arrested", "source_url": url}),
+            )
+            .await;
+        assert_invalid(response, &["source_url"]).await;
+    }
+    let response = app
+        .post(
+            &format!("/api/v1/cases/{}/events", id(&case)),
+            &json!({"kind": "arrest", "occurred_on": "2016", "title": "Arrested",
+                    "source_url": "HTTPS://www.example.org:8080/путь?q=1#x",
+                    "defender_ids": [id(&defender), id(&defender)]}),
+        )
+        .await;
+    assert_invalid(response, &["defender_ids"]).await;
+    let event = app
+        .create(
+            &format!("/api/v1/cases/{}/events", id(&case)),
+            json!({"kind": "arrest", "occurred_on": "2016", "title": "Arrested",
+                   "source_url": "HTTPS://www.example.org:8080/путь?q=1#x"}),
+        )
+        .await;
+    assert!(event["source_url"]
+        .as_str()
+        .unwrap()
+        .starts_with("HTTPS://www.example.org"));
+    // PATCH may not clear what an intervention must have; the schema says so.
+    let intervention = app
+        .create(
+            "/api/v1/interventions",
+            json!({"type": "urgent_appeal", "title": "UA 1/16", "issued_on": "2016-05-20", "country": "KZ"}),
+        )
+        .await;
+    let ipath = format!("/api/v1/interventions/{}", id(&intervention));
+    let etag = app.etag(&ipath).await;
+    let response = app
+        .patch(
+            &ipath,
+            Some(&etag),
+            &json!({"type": null, "issued_on": null}),
+        )
+        .await;
+    assert_invalid(response, &["issued_on", "type"]).await;
+    assert_eq!(header(&app.get(&ipath).await, "etag"), etag);
+}
+
+#[tokio::test]
+async fn a_query_parameter_given_twice_is_refused_naming_it() {
+    let app = spawn_app().await;
+    let (case, _) = app.case_with_defender().await;
+    let response = app
+        .get(&format!(
+            "/api/v1/cases/{}/events?kind=arrest&kind=release",
+            id(&case)
+        ))
+        .await;
+    let body = assert_invalid(response, &["kind"]).await;
+    assert_eq!(body["errors"][0]["message"], "is given more than once");
+    assert_invalid(app.get("/api/v1/cases?limit=1&limit=2").await, &["limit"]).await;
+}
