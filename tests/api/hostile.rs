@@ -122,41 +122,50 @@ async fn every_refusal_carries_the_security_headers_whichever_layer_answers() {
     assert!(body["detail"].as_str().unwrap().contains("NUL"), "{body}");
 }
 
+/// GETs `path` as `client`; expects 200 and returns the body.
+async fn ok_json(app: &TestApp, client: &reqwest::Client, path: &str) -> Value {
+    let response = client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+    json_body(response).await
+}
+
+/// Makes the confidential record at `path` public.
+async fn make_public(app: &TestApp, path: &str) {
+    let etag = app.etag(path).await;
+    let response = app
+        .patch(path, Some(&etag), &json!({"confidential": false}))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK, "{path}");
+}
+
 #[tokio::test]
 async fn a_filter_naming_a_hidden_defender_answers_a_partner_as_an_unknown_one_does() {
     let app = spawn_app().await;
     let (public, _hidden, secret) = confidential_fixture(&app).await;
     let partner = app.client_as("partner");
-    let get = |path: String| {
-        let partner = partner.clone();
-        let url = app.url(&path);
-        async move {
-            let response = partner.get(url).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            json_body(response).await
-        }
-    };
-    let hidden = get(format!("/api/v1/cases?defender={}", id(&secret))).await;
-    let unknown = get("/api/v1/cases?defender=00000000-0000-0000-0000-000000000000".into()).await;
-    assert_eq!(hidden, unknown);
-    assert_eq!(hidden["items"], json!([]));
-    let searched = get(format!("/api/v1/cases?q=Bokayev&defender={}", id(&secret))).await;
-    assert_eq!(searched["items"], json!([]));
-    // Staff see the case the defender is in.
-    let staff = json_body(
-        app.get(&format!("/api/v1/cases?defender={}", id(&secret)))
-            .await,
+    let by_secret = format!("/api/v1/cases?defender={}", id(&secret));
+    let hidden = ok_json(&app, &partner, &by_secret).await;
+    let unknown = ok_json(
+        &app,
+        &partner,
+        "/api/v1/cases?defender=00000000-0000-0000-0000-000000000000",
     )
     .await;
+    assert_eq!(hidden, unknown);
+    assert_eq!(hidden["items"], json!([]));
+    let searched = ok_json(
+        &app,
+        &partner,
+        &format!("/api/v1/cases?q=Bokayev&defender={}", id(&secret)),
+    )
+    .await;
+    assert_eq!(searched["items"], json!([]));
+    // Staff see the case the defender is in.
+    let staff = ok_json(&app, &app.client, &by_secret).await;
     assert_eq!(staff["items"][0]["id"], public["id"]);
     // Once the defender is no longer confidential, partners find the case by them.
-    let path = format!("/api/v1/defenders/{}", id(&secret));
-    let etag = app.etag(&path).await;
-    let response = app
-        .patch(&path, Some(&etag), &json!({"confidential": false}))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let shown = get(format!("/api/v1/cases?defender={}", id(&secret))).await;
+    make_public(&app, &format!("/api/v1/defenders/{}", id(&secret))).await;
+    let shown = ok_json(&app, &partner, &by_secret).await;
     assert_eq!(shown["items"][0]["id"], public["id"]);
 }
 
@@ -185,16 +194,7 @@ async fn a_partner_never_learns_of_a_confidential_case_through_a_subscription_st
             json!({"subscriber": subscriber, "case_id": id(&public)}),
         )
         .await;
-    let list = |path: String| {
-        let partner = partner.clone();
-        let url = app.url(&path);
-        async move {
-            let response = partner.get(url).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            json_body(response).await
-        }
-    };
-    let all = list("/api/v1/subscriptions".into()).await;
+    let all = ok_json(&app, &partner, "/api/v1/subscriptions").await;
     let ids: Vec<&Value> = all["items"]
         .as_array()
         .unwrap()
@@ -203,9 +203,14 @@ async fn a_partner_never_learns_of_a_confidential_case_through_a_subscription_st
         .collect();
     assert_eq!(ids, vec![&open["id"]]);
     assert!(!all.to_string().contains(id(&hidden)), "{all}");
-    let filtered = list(format!("/api/v1/subscriptions?case={}", id(&hidden))).await;
-    let unknown =
-        list("/api/v1/subscriptions?case=00000000-0000-0000-0000-000000000000".into()).await;
+    let of_hidden = format!("/api/v1/subscriptions?case={}", id(&hidden));
+    let filtered = ok_json(&app, &partner, &of_hidden).await;
+    let unknown = ok_json(
+        &app,
+        &partner,
+        "/api/v1/subscriptions?case=00000000-0000-0000-0000-000000000000",
+    )
+    .await;
     assert_eq!(filtered, unknown);
 
     // By id, reading or ending it: exactly as missing as an unknown subscription.
@@ -239,19 +244,10 @@ async fn a_partner_never_learns_of_a_confidential_case_through_a_subscription_st
         1
     );
     // Staff see both; when the case is made public, the partner sees it too.
-    let staff = json_body(
-        app.get(&format!("/api/v1/subscriptions?case={}", id(&hidden)))
-            .await,
-    )
-    .await;
+    let staff = ok_json(&app, &app.client, &of_hidden).await;
     assert_eq!(staff["items"][0]["id"], secret["id"]);
-    let path = format!("/api/v1/cases/{}", id(&hidden));
-    let etag = app.etag(&path).await;
-    let response = app
-        .patch(&path, Some(&etag), &json!({"confidential": false}))
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let shown = list(format!("/api/v1/subscriptions?case={}", id(&hidden))).await;
+    make_public(&app, &format!("/api/v1/cases/{}", id(&hidden))).await;
+    let shown = ok_json(&app, &partner, &of_hidden).await;
     assert_eq!(shown["items"][0]["id"], secret["id"]);
 }
 
@@ -287,21 +283,12 @@ async fn each_confidential_record_is_audited_once_per_request_however_it_was_rea
     .await;
 
     let researcher = app.client_as("researcher");
-    let read = |path: String| {
-        let researcher = researcher.clone();
-        let url = app.url(&path);
-        async move {
-            let response = researcher.get(url).send().await.unwrap();
-            assert_eq!(response.status(), StatusCode::OK, "{path}");
-            response.bytes().await.unwrap();
-        }
-    };
-    read(format!("/api/v1/defenders/{d}/events")).await;
+    ok_json(&app, &researcher, &format!("/api/v1/defenders/{d}/events")).await;
     let action = format!("GET /api/v1/defenders/{d}/events");
     assert_eq!(audited(&app, &action, &format!("case {h}")), 1);
     assert_eq!(audited(&app, &action, &format!("defender {d}")), 1);
 
-    read("/api/v1/hearings?from=2016-01-01".into()).await;
+    ok_json(&app, &researcher, "/api/v1/hearings?from=2016-01-01").await;
     assert_eq!(
         audited(&app, "GET /api/v1/hearings", &format!("defender {d}")),
         1
@@ -310,7 +297,13 @@ async fn each_confidential_record_is_audited_once_per_request_however_it_was_rea
         audited(&app, "GET /api/v1/hearings", &format!("case {h}")),
         1
     );
-    read("/api/v1/hearings.ics?from=2016-01-01".into()).await;
+    let feed = researcher
+        .get(app.url("/api/v1/hearings.ics?from=2016-01-01"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(feed.status(), StatusCode::OK);
+    feed.bytes().await.unwrap();
     assert_eq!(
         audited(&app, "GET /api/v1/hearings.ics", &format!("defender {d}")),
         1
