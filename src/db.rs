@@ -204,7 +204,10 @@ impl Db {
         T: Send + 'static,
     {
         let pool = self.pool.clone();
+        // The blocking thread logs inside the request's span.
+        let span = tracing::Span::current();
         actix_web::web::block(move || {
+            let _entered = span.enter();
             let mut conn = pool.get()?;
             f(&mut conn)
         })
@@ -219,7 +222,9 @@ impl Db {
         T: Send + 'static,
     {
         let db = self.clone();
+        let span = tracing::Span::current();
         actix_web::web::block(move || {
+            let _entered = span.enter();
             let mut conn = db.get()?;
             db.transaction(&mut conn, f)
         })

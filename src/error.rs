@@ -181,14 +181,21 @@ impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
         match err {
             DieselError::NotFound => ApiError::NotFound("not found".into()),
+            // The database's own words name its tables and constraints: they go to the
+            // log, and the client gets a fixed text.
             DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                ApiError::Conflict(format!("a conflicting record exists: {}", info.message()))
+                tracing::warn!(
+                    database = info.message(),
+                    "unique constraint refused a write"
+                );
+                ApiError::Conflict("a record with the same values exists already".into())
             }
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
-                ApiError::Conflict(format!(
-                    "the change would break a link between records: {}",
-                    info.message()
-                ))
+                tracing::warn!(database = info.message(), "foreign key refused a write");
+                ApiError::Conflict(
+                    "the change would break a link between records: a record it names does not exist, or another record still refers to it"
+                        .into(),
+                )
             }
             DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
                 ApiError::Unavailable("concurrent update, retry".into())

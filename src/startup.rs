@@ -264,25 +264,50 @@ async fn security_headers(
     Ok(response)
 }
 
-/// One log line per request with its status and latency, and an `X-Request-Id`.
+/// The `X-Request-Id` a client or proxy sent, when it is a plain token worth keeping.
+fn incoming_request_id(req: &ServiceRequest) -> Option<String> {
+    let value = req.headers().get("x-request-id")?.to_str().ok()?;
+    let plain = !value.is_empty()
+        && value.len() <= 128
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+    plain.then(|| value.to_string())
+}
+
+/// One span per request, carrying its id (the incoming `X-Request-Id`, or a new one),
+/// the client's address and, once authenticated, the user and role: every log line
+/// of the request, in handlers and on the database threads, belongs to it. One log
+/// line per request with its status and latency, and the id in `X-Request-Id`.
 async fn log_request(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    use tracing::Instrument;
     let started = Instant::now();
-    let request_id = uuid::Uuid::now_v7().to_string();
-    let method = req.method().clone();
-    let path = req.path().to_string();
-    let mut response = next.call(req).await?;
-    let status = response.status().as_u16();
-    tracing::info!(
+    let request_id = incoming_request_id(&req).unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
+    let client_ip = req
+        .peer_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    let span = tracing::info_span!(
+        "request",
         request_id = %request_id,
-        %method,
-        %path,
-        status,
-        latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-        "request"
+        method = %req.method(),
+        path = %req.path(),
+        client_ip = %client_ip,
+        user = tracing::field::Empty,
+        role = tracing::field::Empty,
     );
+    let mut response = next.call(req).instrument(span.clone()).await?;
+    let status = response.status().as_u16();
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        )
+    });
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response
             .headers_mut()

@@ -203,6 +203,9 @@ pub async fn authenticate(
     if let Some(wait) = limits.take(&token.id) {
         return Ok(refuse(req, ApiError::TooManyRequests(wait)));
     }
+    let span = tracing::Span::current();
+    span.record("user", principal.name.as_str());
+    span.record("role", principal.role.as_str());
     req.extensions_mut().insert(principal.clone());
     let response = next.call(req).await?;
     let status = response.status().as_u16();

@@ -128,7 +128,14 @@ pub fn delete(conn: &mut DbConnection, id: &str, precondition: &IfMatch) -> ApiR
             "the defender is linked to {linked} case(s); unlink them first so the cases' history records it"
         )));
     }
-    diesel::delete(d::defenders.find(id).filter(d::version.eq(current.version))).execute(conn)?;
+    let deleted = diesel::delete(d::defenders.find(id).filter(d::version.eq(current.version)))
+        .execute(conn)?;
+    if deleted == 0 {
+        // Changed by a concurrent edit since it was read: nothing was deleted.
+        return Err(crate::error::ApiError::PreconditionFailed(
+            "the defender has changed; fetch it again".into(),
+        ));
+    }
     Ok(())
 }
 

@@ -133,3 +133,94 @@ async fn healthcheck_exits_zero_only_when_the_server_answers() {
         .status
         .success());
 }
+
+/// A free port on the loopback interface.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Every log line of a request belongs to its span: the request id (the client's
+/// `X-Request-Id` kept, else a new one), the user, the role and the client address.
+#[tokio::test]
+async fn each_request_logs_in_one_span_with_its_id_user_role_and_address() {
+    let app = spawn_app().await;
+    let token =
+        crate::helpers::issue_token(&app.database_url, "researcher", "Rita Researcher", None);
+    let port = free_port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_case-tracker"))
+        .arg("serve")
+        .env("APP_DATABASE__URL", &app.database_url)
+        .env("APP_APPLICATION__PORT", port.to_string())
+        .env("APP_ALERTS__WORKER", "false")
+        .env(
+            "APP_ALERTS__MAIL_DIR",
+            app.settings.alerts.mail_dir.as_str(),
+        )
+        .env("APP_LOG__FORMAT", "json")
+        .env("APP_LOG__LEVEL", "info")
+        .env_remove("RUST_LOG")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the server");
+    let base = format!("http://127.0.0.1:{port}");
+    let mut up = false;
+    for _ in 0..100 {
+        if reqwest::get(format!("{base}/health")).await.is_ok() {
+            up = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(up, "the server answers");
+    let client = client_for(&token);
+    let kept = client
+        .post(format!("{base}/api/v1/cases"))
+        .header("X-Request-Id", "trace-4711")
+        .json(&serde_json::json!({"title": "Logged", "country": "KZ"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), StatusCode::CREATED);
+    assert_eq!(kept.headers()["x-request-id"], "trace-4711");
+    // An id that is not a plain token is replaced, not echoed.
+    let replaced = client
+        .get(format!("{base}/api/v1/cases"))
+        .header("X-Request-Id", "bad id\twith spaces")
+        .send()
+        .await
+        .unwrap();
+    let new_id = replaced.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(new_id.len() >= 32 && !new_id.contains(' '), "{new_id}");
+
+    let _ = server.kill();
+    let output = server.wait_with_output().expect("the server's logs");
+    let logs = String::from_utf8_lossy(&output.stderr);
+    let lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let traced: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l["span"]["request_id"] == "trace-4711")
+        .collect();
+    assert!(!traced.is_empty(), "{logs}");
+    let done = traced
+        .iter()
+        .find(|l| l["message"] == "request")
+        .unwrap_or_else(|| panic!("the request line: {logs}"));
+    assert_eq!(done["status"], 201);
+    assert_eq!(done["span"]["user"], "Rita Researcher");
+    assert_eq!(done["span"]["role"], "researcher");
+    assert_eq!(done["span"]["client_ip"], "127.0.0.1");
+    assert_eq!(done["span"]["method"], "POST");
+    assert!(lines
+        .iter()
+        .any(|l| l["span"]["request_id"] == new_id.as_str() && l["message"] == "request"));
+}

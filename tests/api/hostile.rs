@@ -7,6 +7,7 @@ use crate::helpers::{
     TestApp,
 };
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
+use diesel::RunQueryDsl;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -606,4 +607,40 @@ async fn a_query_parameter_given_twice_is_refused_naming_it() {
     let body = assert_invalid(response, &["kind"]).await;
     assert_eq!(body["errors"][0]["message"], "is given more than once");
     assert_invalid(app.get("/api/v1/cases?limit=1&limit=2").await, &["limit"]).await;
+}
+
+#[tokio::test]
+async fn a_write_the_database_refuses_answers_409_without_the_database_s_words() {
+    let app = spawn_app().await;
+    let mut conn = app.db();
+    // Constraints the service does not check first, so that the database refuses.
+    diesel::sql_query("CREATE UNIQUE INDEX cases_title_unique ON cases (title)")
+        .execute(&mut conn)
+        .unwrap();
+    diesel::sql_query("DELETE FROM countries WHERE code = 'AD'")
+        .execute(&mut conn)
+        .unwrap();
+    app.create_case("Only once").await;
+    let before = app.count("cases");
+    for body in [
+        json!({"title": "Only once", "country": "KZ"}),
+        json!({"title": "In Andorra", "country": "AD"}),
+    ] {
+        let response = app.post("/api/v1/cases", &body).await;
+        let problem = assert_problem(response, StatusCode::CONFLICT).await;
+        let detail = problem["detail"].as_str().unwrap().to_lowercase();
+        for word in [
+            "constraint",
+            "unique",
+            "foreign key",
+            "violates",
+            "cases",
+            "countries",
+            "sqlite",
+            "index",
+        ] {
+            assert!(!detail.contains(word), "{word} in {detail}");
+        }
+    }
+    assert_eq!(app.count("cases"), before);
 }
