@@ -1,0 +1,329 @@
+//! Field errors: every bad field of a body or a query named in one answer, from
+//! serde's refusals and the `validator` rules, and the shapes PATCH fields take.
+
+use crate::error::{ApiError, ApiResult, FieldError};
+use serde::{de::DeserializeOwned, Deserialize, Deserializer};
+use serde_json::Value;
+use validator::{Validate, ValidationErrors, ValidationErrorsKind};
+
+/// Collects domain-rule failures so one response names every bad field.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Problems already found, to which more may be added.
+    pub fn from_errors(errors: Vec<FieldError>) -> Self {
+        Self(errors)
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.0.push(FieldError {
+            field: field.into(),
+            message: message.into(),
+        });
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> ApiResult<()> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::Validation(self.0))
+        }
+    }
+
+    pub fn first_message(&self) -> Option<String> {
+        self.0.first().map(|e| e.message.clone())
+    }
+}
+
+/// Deserializes `value` into `T`, collecting every field serde rejects: the failing
+/// top-level key is set aside and deserialization retried, so one bad enum value does
+/// not hide the next one. A required field set aside is stood in for by a placeholder
+/// so that the rest can still be parsed and validated. Returns what could be parsed
+/// and the errors.
+pub fn deserialize_collecting<T: DeserializeOwned>(
+    mut value: Value,
+) -> (Option<T>, Vec<FieldError>) {
+    let mut errors: Vec<FieldError> = Vec::new();
+    // Key set aside -> (placeholders to try, next one to try).
+    let mut stand_ins: std::collections::HashMap<String, (Vec<Value>, usize)> = Default::default();
+    for _ in 0..256 {
+        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
+            Ok(parsed) => return (Some(parsed), errors),
+            Err(err) => err,
+        };
+        let path = err.path().to_string();
+        let message = err.into_inner().to_string();
+        let path = if path == "." { String::new() } else { path };
+        let (field, message) = describe_serde_error(&path, &message);
+        let top = field
+            .split(['.', '['])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let Some(object) = value.as_object_mut() else {
+            errors.push(FieldError { field, message });
+            break;
+        };
+        if let Some((candidates, next)) = stand_ins.get_mut(&top) {
+            // The field was reported already; this is a placeholder that did not fit.
+            // Its error may name the accepted values (an enum): try one of those next.
+            if let Some(Value::String(variant)) = placeholders(&message).first() {
+                if !candidates.contains(&Value::String(variant.clone())) {
+                    candidates.insert(*next, Value::String(variant.clone()));
+                }
+            }
+            let Some(candidate) = candidates.get(*next) else {
+                break;
+            };
+            object.insert(top.clone(), candidate.clone());
+            *next += 1;
+            continue;
+        }
+        let missing = message == "is required";
+        errors.push(FieldError {
+            field,
+            message: message.clone(),
+        });
+        if object.remove(&top).is_none() && !missing {
+            break;
+        }
+        stand_ins.insert(top, (placeholders(&message), 0));
+    }
+    (None, errors)
+}
+
+/// Values that may satisfy a field's type, tried in turn in place of a bad value.
+fn placeholders(message: &str) -> Vec<Value> {
+    let mut values = Vec::new();
+    // "unknown variant `x`, expected one of `a`, `b`" / "expected `a` or `b`"
+    if let Some(rest) = message.split("expected").nth(1) {
+        if let Some(variant) = rest.split('`').nth(1) {
+            values.push(Value::String(variant.to_string()));
+        }
+    }
+    values.extend([
+        Value::Bool(false),
+        Value::from(1),
+        Value::String("2000-01-01".into()),
+        Value::String("2000-01-01T00:00:00Z".into()),
+        Value::String("x".into()),
+        Value::Array(vec![]),
+        Value::Object(Default::default()),
+        Value::Null,
+    ]);
+    values
+}
+
+/// Parses and validates a request body: every field serde rejects, then every
+/// `validator` rule the parsable remainder breaks.
+pub fn parse_body<T: DeserializeOwned + Validate>(value: Value) -> Result<T, Vec<FieldError>> {
+    let (parsed, mut errors) = deserialize_collecting::<T>(value);
+    if let Some(parsed) = &parsed {
+        if let Err(e) = parsed.validate() {
+            // Fields already reported may hold placeholders: their rules say nothing.
+            let reported: Vec<String> = errors.iter().map(|e| top_level(&e.field)).collect();
+            errors.extend(
+                validation_errors(&e)
+                    .into_iter()
+                    .filter(|e| !reported.contains(&top_level(&e.field))),
+            );
+        }
+    }
+    match parsed {
+        Some(parsed) if errors.is_empty() => Ok(parsed),
+        _ => Err(errors),
+    }
+}
+
+fn top_level(field: &str) -> String {
+    field
+        .split(['.', '['])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+fn backticked(message: &str, prefix: &str) -> Option<String> {
+    let rest = message.strip_prefix(prefix)?;
+    let end = rest.find('`')?;
+    Some(rest[..end].to_string())
+}
+
+fn describe_serde_error(path: &str, message: &str) -> (String, String) {
+    let join = |name: &str| {
+        if path.is_empty() || path.ends_with(name) {
+            if path.is_empty() {
+                name.to_string()
+            } else {
+                path.to_string()
+            }
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    if let Some(name) = backticked(message, "unknown field `") {
+        return (
+            join(&name),
+            "is not a field of this resource, or may not be set".into(),
+        );
+    }
+    if let Some(name) = backticked(message, "missing field `") {
+        return (join(&name), "is required".into());
+    }
+    const CHRONO: [&str; 6] = [
+        "input contains invalid characters",
+        "input is out of range",
+        "premature end of input",
+        "trailing input",
+        "input is not enough for unique date and time",
+        "no possible date and time matching input",
+    ];
+    let message = if CHRONO.contains(&message) {
+        format!("is not a valid date or time ({message}); dates are YYYY-MM-DD, times RFC 3339")
+    } else {
+        message.to_string()
+    };
+    let field = if path.is_empty() {
+        "body".to_string()
+    } else {
+        path.to_string()
+    };
+    (field, message)
+}
+
+/// The messages the `validator` derive produces, flattened to field paths. A rule
+/// across fields (`#[validate(schema(...))]`, failing with [`cross_field`]) is reported
+/// on the field it names, unless that field is reported already.
+pub fn validation_errors(errors: &ValidationErrors) -> Vec<FieldError> {
+    let (mut out, mut cross) = (Vec::new(), Vec::new());
+    flatten_validation("", errors, &mut out, &mut cross);
+    for error in cross {
+        if !out.iter().any(|e| e.field == error.field) {
+            out.push(error);
+        }
+    }
+    out
+}
+
+/// A failed rule across fields, reported on `field`. Use it from a
+/// `#[validate(schema(function = "...", skip_on_field_errors = false))]` function so
+/// that it is named together with the other bad fields.
+pub fn cross_field(field: &'static str, message: &'static str) -> validator::ValidationError {
+    let mut error = validator::ValidationError::new("cross_field").with_message(message.into());
+    error.add_param("field".into(), &field);
+    error
+}
+
+fn flatten_validation(
+    prefix: &str,
+    errors: &ValidationErrors,
+    out: &mut Vec<FieldError>,
+    cross: &mut Vec<FieldError>,
+) {
+    let mut fields: Vec<_> = errors.errors().iter().collect();
+    fields.sort_by(|a, b| a.0.cmp(b.0));
+    for (field, kind) in fields {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(errs) if *field == "__all__" => {
+                for e in errs {
+                    let named = e
+                        .params
+                        .get("field")
+                        .and_then(|f| f.as_str())
+                        .unwrap_or("body");
+                    let field = if prefix.is_empty() {
+                        named.to_string()
+                    } else {
+                        format!("{prefix}.{named}")
+                    };
+                    cross.push(FieldError {
+                        field,
+                        message: describe_validation(e),
+                    });
+                }
+            }
+            ValidationErrorsKind::Field(errs) => {
+                for e in errs {
+                    out.push(FieldError {
+                        field: path.clone(),
+                        message: describe_validation(e),
+                    });
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => flatten_validation(&path, inner, out, cross),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    flatten_validation(&format!("{path}[{i}]"), inner, out, cross);
+                }
+            }
+        }
+    }
+}
+
+fn describe_validation(e: &validator::ValidationError) -> String {
+    if let Some(message) = &e.message {
+        return message.to_string();
+    }
+    let param = |k: &str| e.params.get(k).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be {min} to {max} characters long"),
+            (None, Some(max)) => format!("must be at most {max} characters long"),
+            (Some(min), None) => format!("must be at least {min} characters long"),
+            _ => "has an invalid length".into(),
+        },
+        "range" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("must be between {min} and {max}"),
+            (Some(min), None) => format!("must be at least {min}"),
+            (None, Some(max)) => format!("must be at most {max}"),
+            _ => "is out of range".into(),
+        },
+        "url" => "must be an absolute http or https URL".into(),
+        "email" => "must be an email address".into(),
+        code => format!("is invalid ({code})"),
+    }
+}
+
+/// Strings that may be absent (no change) but not null.
+pub fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+/// Nullable fields in a PATCH: absent = leave alone, null = clear, value = set.
+pub fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Parses an optional vocabulary value in a query parameter.
+pub fn parse_vocab_param<T>(
+    name: &str,
+    value: Option<&str>,
+    parse: fn(&str) -> Option<T>,
+    expected: fn() -> String,
+    problems: &mut Problems,
+) -> Option<T> {
+    let text = value?;
+    let parsed = parse(text);
+    if parsed.is_none() {
+        problems.add(name, format!("must be one of: {}", expected()));
+    }
+    parsed
+}

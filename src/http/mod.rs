@@ -1,0 +1,79 @@
+//! Request parsing and response helpers shared by every resource: JSON bodies and
+//! query strings that report every bad field, `If-Match`, keyset pages, ETags.
+
+mod body;
+mod fields;
+mod page;
+mod precondition;
+mod query;
+
+pub use body::ApiJson;
+pub use fields::{
+    cross_field, deserialize_collecting, nullable, parse_body, parse_vocab_param, present,
+    validation_errors, Problems,
+};
+pub use page::{Cursor, Page, PageRequest, DEFAULT_LIMIT, MAX_LIMIT};
+pub use precondition::IfMatch;
+pub use query::{ApiQuery, PageQuery};
+
+use crate::error::ApiError;
+use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest, HttpResponse};
+use serde::Serialize;
+use std::future::{ready, Ready};
+
+/// Settings the request helpers need, registered as app data.
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub base_url: String,
+    pub max_body_bytes: usize,
+}
+
+/// The actor that change records are attributed to.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
+
+impl FromRequest for Actor {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        use actix_web::HttpMessage;
+        let name = req
+            .extensions()
+            .get::<crate::auth::Principal>()
+            .map(|p| p.name.clone());
+        ready(name.map(Actor).ok_or(ApiError::Unauthorized))
+    }
+}
+
+pub fn etag(version: i64) -> String {
+    format!("\"{version}\"")
+}
+
+/// 200 with the resource and its ETag.
+pub fn ok_versioned<T: Serialize>(version: i64, body: &T) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+/// 201 with Location and ETag.
+pub fn created<T: Serialize>(
+    req: &HttpRequest,
+    path: &str,
+    version: i64,
+    body: &T,
+) -> HttpResponse {
+    let base = req
+        .app_data::<web::Data<HttpSettings>>()
+        .map(|s| s.base_url.trim_end_matches('/').to_string())
+        .unwrap_or_default();
+    HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("{base}{path}")))
+        .insert_header((header::ETAG, etag(version)))
+        .json(body)
+}
+
+pub fn no_content() -> HttpResponse {
+    HttpResponse::NoContent().finish()
+}
