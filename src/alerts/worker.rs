@@ -80,6 +80,7 @@ impl Worker {
 
     /// Works until `stop` is set; a pass that finds a full batch goes on at once.
     pub fn run(&self, stop: &AtomicBool) {
+        let _span = tracing::info_span!("alert_worker").entered();
         tracing::info!("alert worker started");
         let pause = std::time::Duration::from_millis(self.settings.poll_interval_ms.max(10));
         while !stop.load(Ordering::SeqCst) {
@@ -162,6 +163,9 @@ impl Worker {
     }
 
     fn deliver(&self, alert: &Alert, pass: &mut Pass) -> anyhow::Result<()> {
+        // Each alert's lines belong to it, on whichever sender thread it goes out.
+        let _span =
+            tracing::info_span!("alert", alert_id = %alert.id, kind = %alert.kind).entered();
         let composed = {
             let mut conn = self.db.get()?;
             self.composer.compose(&mut conn, alert)?
