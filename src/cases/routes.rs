@@ -124,18 +124,20 @@ pub async fn list(
         let rows = db
             .read(move |conn| store::search(conn, &filter, &text, search_after, limit))
             .await?;
-        crate::auth::note_confidential_reads(&req, rows.iter().map(|(case, _)| case));
         let page = Page::from_rows(rows, &page, |(case, rank)| {
             vec![rank.to_string(), case.id.clone()]
-        });
-        return Ok(HttpResponse::Ok().json(page.map(|(case, _)| case)));
+        })
+        .map(|(case, _)| case);
+        crate::auth::note_confidential_reads(&req, page.items.iter());
+        return Ok(HttpResponse::Ok().json(page));
     }
     let after = page.after.as_ref().map(|k| k[0].clone());
     let rows = db
         .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
         .await?;
-    crate::auth::note_confidential_reads(&req, rows.iter());
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
+    let page = Page::from_rows(rows, &page, |c| vec![c.id.clone()]);
+    crate::auth::note_confidential_reads(&req, page.items.iter());
+    Ok(HttpResponse::Ok().json(page))
 }
 
 #[utoipa::path(

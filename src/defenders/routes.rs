@@ -64,11 +64,9 @@ pub async fn list(
     let rows = db
         .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
         .await?;
-    crate::auth::note_confidential_reads(&req, rows.iter());
-    Ok(HttpResponse::Ok().json(redact(
-        vis,
-        &Page::from_rows(rows, &page, |d| vec![d.id.clone()]),
-    )))
+    let page = Page::from_rows(rows, &page, |d| vec![d.id.clone()]);
+    crate::auth::note_confidential_reads(&req, page.items.iter());
+    Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }
 
 #[utoipa::path(
@@ -192,7 +190,8 @@ pub async fn cases(
             ))
         })
         .await?;
+    let page = Page::from_rows(rows, &page, |c| vec![c.id.clone()]);
     crate::auth::note_confidential_reads(&req, [&defender]);
-    crate::auth::note_confidential_reads(&req, rows.iter());
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |c| vec![c.id.clone()])))
+    crate::auth::note_confidential_reads(&req, page.items.iter());
+    Ok(HttpResponse::Ok().json(page))
 }

@@ -139,6 +139,8 @@ async fn history(
         after,
     } = parse_history_query(q)?;
     let fetch = page.fetch();
+    // The row past the page only tells whether another page follows: it is not read.
+    let shown = usize::try_from(page.limit).unwrap_or(usize::MAX);
     let (rows, mut reads) = db
         .read(move |conn| {
             let reads = match &scope {
@@ -160,7 +162,11 @@ async fn history(
             // Across cases, the confidential cases the events belong to are read too.
             let mut reads = reads;
             if let (Scope::Defender(_), false) = (&scope, vis.is_public()) {
-                let cases: Vec<&str> = rows.iter().map(|e| e.case_id.as_str()).collect();
+                let cases: Vec<&str> = rows
+                    .iter()
+                    .take(shown)
+                    .map(|e| e.case_id.as_str())
+                    .collect();
                 reads.extend(crate::cases::store::confidential_among(conn, &cases)?);
             }
             Ok((rows, reads))
@@ -168,6 +174,7 @@ async fn history(
         .await?;
     reads.extend(
         rows.iter()
+            .take(shown)
             .flat_map(crate::auth::Confidential::confidential_refs),
     );
     crate::auth::note_confidential_read(&req, reads);

@@ -259,8 +259,8 @@ pub async fn calendar(
     let rows = db
         .read(move |conn| store::calendar(conn, &filter, position, fetch))
         .await?;
-    crate::auth::note_confidential_reads(&req, rows.iter());
     let page = Page::from_rows(rows, &page, |e| time_key(&e.at_utc, &e.hearing.id));
+    crate::auth::note_confidential_reads(&req, page.items.iter());
     Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }
 
