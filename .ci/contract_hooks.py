@@ -55,16 +55,21 @@ def _top(field):
     return field.split(".")[0].split("[")[0]
 
 
+def _wholly_positive(case):
+    """Schema-valid in every part: a positive case may still carry a negative
+    component (a coverage scenario)."""
+    meta = case.meta
+    return (
+        meta is not None
+        and meta.generation.mode.is_positive
+        and not any(meta.is_negative_at(location) for location in meta.components)
+    )
+
+
 @schemathesis.check
 def refusals_of_valid_input_name_data_rules(ctx, response, case):
     """A 422 to schema-valid input names only fields with rules that depend on data."""
-    if response.status_code != 422:
-        return None
-    meta = case.meta
-    if meta is None or not meta.generation.mode.is_positive:
-        return None
-    # A positive case may still carry a negative component (a coverage scenario).
-    if any(meta.is_negative_at(location) for location in meta.components):
+    if response.status_code != 422 or not _wholly_positive(case):
         return None
     try:
         errors = response.json().get("errors") or []
@@ -101,12 +106,7 @@ HOSTILE_KEYS = [
 
 @schemathesis.hook
 def map_case(context, case):
-    meta = case.meta
-    if meta is None or not meta.generation.mode.is_positive:
-        return case
-    if any(meta.is_negative_at(location) for location in meta.components):
-        return case
-    if not isinstance(case.query, dict) or "cursor" not in case.query:
+    if not _wholly_positive(case) or not isinstance(case.query, dict) or "cursor" not in case.query:
         return case
     rng = random.Random(repr(sorted(case.query.items())))
     keys = [

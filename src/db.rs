@@ -167,10 +167,13 @@ impl Db {
         if settings.migrate {
             run_migrations(&mut conn)?;
         } else {
-            let pending = pending_migrations(&mut conn)?;
+            let advice =
+                "database.migrate is off: run `case-tracker migrate` as the database's owner";
+            let pending =
+                pending_migrations(&mut conn).map_err(|e| anyhow::anyhow!("{e}; {advice}"))?;
             if !pending.is_empty() {
                 anyhow::bail!(
-                    "{} migration(s) are pending ({}), and database.migrate is off: run `case-tracker migrate` as the database's owner",
+                    "{} migration(s) are pending ({}); {advice}",
                     pending.len(),
                     pending.join(", ")
                 );

@@ -149,17 +149,6 @@ pub fn valid_defender_ids(items: &[String]) -> Result<(), ValidationError> {
     valid_list(items, DEFENDER_IDS)
 }
 
-/// `validator` rule: an IANA time zone name.
-pub fn valid_time_zone(name: &str) -> Result<(), ValidationError> {
-    match name.parse::<chrono_tz::Tz>() {
-        Ok(_) => Ok(()),
-        Err(_) => Err(rule(
-            "time_zone",
-            "must be an IANA time zone name, e.g. Asia/Almaty".into(),
-        )),
-    }
-}
-
 /// `validator` rule: an ISO 4217 currency code.
 pub fn valid_currency(code: &str) -> Result<(), ValidationError> {
     match iso_currency::Currency::from_code(code) {
@@ -373,6 +362,20 @@ pub mod timestamp {
         d: D,
     ) -> Result<Option<DateTime<FixedOffset>>, D::Error> {
         required(d).map(Some)
+    }
+
+    pub const BOUND_RULE: &str =
+        "must be a date as YYYY-MM-DD or an RFC 3339 timestamp, between 1900 and 2100";
+
+    /// A bound of a period in a query: an instant, or a date taken in UTC as its start,
+    /// or with `end_of_day` as its end (the next day's start).
+    pub fn bound(text: &str, end_of_day: bool) -> Option<chrono::NaiveDateTime> {
+        if let Some(at) = parse_text(text) {
+            return Some(at.naive_utc());
+        }
+        let day = super::date::parse::<serde_json::Error>(text).ok()?;
+        let day = if end_of_day { day.succ_opt()? } else { day };
+        day.and_hms_opt(0, 0, 0)
     }
 }
 

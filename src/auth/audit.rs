@@ -4,7 +4,8 @@
 //! disk sync on SQLite) instead of paying one each; nothing is acknowledged before it
 //! is durable.
 
-use super::store::{self, AuditEntry};
+use super::chain;
+use super::store::AuditEntry;
 use crate::db::Db;
 use std::sync::mpsc;
 use tokio::sync::oneshot;
@@ -61,7 +62,7 @@ fn write_groups(db: &Db, incoming: &mpsc::Receiver<Batch>) {
         let entries: Vec<AuditEntry> = group.iter().flat_map(|(e, _)| e.iter().cloned()).collect();
         let result = db
             .get()
-            .and_then(|mut conn| db.transaction(&mut conn, |c| store::append(c, &entries)));
+            .and_then(|mut conn| db.transaction(&mut conn, |c| chain::append(c, &entries)));
         if let Err(e) = result {
             tracing::error!(error = %e, entries = entries.len(), "could not write the audit log");
         }

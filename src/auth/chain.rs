@@ -7,7 +7,6 @@ use super::store::AuditEntry;
 use crate::db::DbConnection;
 use crate::error::ApiResult;
 use crate::schema::audit_log::dsl as a;
-use chrono::Timelike;
 use diesel::prelude::*;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -78,6 +77,7 @@ pub fn entry_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
     h.update(prev_hash.as_bytes());
     h.update(seq.to_be_bytes());
     text(&mut h, Some(&entry.id));
+    // Microseconds: what PostgreSQL keeps of any instant.
     h.update(entry.at.and_utc().timestamp_micros().to_be_bytes());
     text(&mut h, Some(&entry.actor));
     text(&mut h, entry.token_id.as_deref());
@@ -86,7 +86,7 @@ pub fn entry_hash(prev_hash: &str, seq: i64, entry: &AuditEntry) -> String {
     text(&mut h, entry.resource.as_deref());
     h.update(entry.status.to_be_bytes());
     text(&mut h, entry.client_ip.as_deref());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    super::hex(&h.finalize())
 }
 
 /// Makes appenders take turns between reading the head and committing after it. On
@@ -117,20 +117,11 @@ pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> ApiResult<()> 
     take_turn(conn)?;
     let mut head = head(conn)?;
     for entry in entries {
-        // Hash what the database keeps: PostgreSQL keeps microseconds.
-        let at = entry.at;
-        let at = at
-            .with_nanosecond(at.nanosecond() / 1000 * 1000)
-            .unwrap_or(at);
-        let entry = AuditEntry {
-            at,
-            ..entry.clone()
-        };
         let seq = head.seq + 1;
-        let hash = entry_hash(&head.hash, seq, &entry);
+        let hash = entry_hash(&head.hash, seq, entry);
         diesel::insert_into(a::audit_log)
             .values((
-                &entry,
+                entry,
                 a::seq.eq(seq),
                 a::prev_hash.eq(&head.hash),
                 a::hash.eq(&hash),

@@ -35,10 +35,12 @@ pub fn random_token() -> Result<String, getrandom::Error> {
 /// What is stored of a secret. A fast hash suffices: the secret has 256 bits of
 /// entropy, so there is nothing to guess.
 pub fn hash_secret(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Bytes as lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, utoipa::ToSchema)]
@@ -130,6 +132,15 @@ impl Visibility {
     pub fn is_public(&self) -> bool {
         *self == Visibility::Public
     }
+
+    /// The values of a `confidential` column this reader may see.
+    pub fn confidential_values(&self) -> Vec<bool> {
+        if self.is_public() {
+            vec![false]
+        } else {
+            vec![false, true]
+        }
+    }
 }
 
 impl Principal {
@@ -200,18 +211,14 @@ pub fn note_confidential_read(req: &HttpRequest, records: impl IntoIterator<Item
         return;
     }
     let mut extensions = req.extensions_mut();
-    if extensions.get::<ConfidentialReads>().is_none() {
-        extensions.insert(ConfidentialReads::default());
-    }
-    let Some(reads) = extensions.get_mut::<ConfidentialReads>() else {
-        return;
-    };
+    let mut reads = extensions.remove::<ConfidentialReads>().unwrap_or_default();
     // Once per record a request returns, however many ways it was reached.
     for record in records {
         if !reads.0.contains(&record) {
             reads.0.push(record);
         }
     }
+    extensions.insert(reads);
 }
 
 /// May `role` make a `method` request to `path` (under /api/v1)? The one place that

@@ -93,11 +93,6 @@ pub struct AuditEntry {
     pub client_ip: Option<String>,
 }
 
-/// Appends entries to the hash chain (see `chain`); call inside a write transaction.
-pub fn append(conn: &mut DbConnection, entries: &[AuditEntry]) -> ApiResult<()> {
-    super::chain::append(conn, entries)
-}
-
 #[derive(Debug, Default)]
 pub struct AuditFilter {
     pub actor: Option<String>,

@@ -40,17 +40,11 @@ pub struct CaseQuery {
 
 /// `updated_since` takes an RFC 3339 timestamp or a plain date (midnight UTC).
 fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDateTime> {
-    if let Some(t) = crate::domain::timestamp::parse_text(value) {
-        return Some(t.naive_utc());
+    let since = crate::domain::timestamp::bound(value, false);
+    if since.is_none() {
+        problems.add("updated_since", crate::domain::timestamp::BOUND_RULE);
     }
-    if let Ok(d) = crate::domain::date::parse::<serde_json::Error>(value) {
-        return d.and_hms_opt(0, 0, 0);
-    }
-    problems.add(
-        "updated_since",
-        "must be an RFC 3339 timestamp or a date as YYYY-MM-DD, between 1900 and 2100",
-    );
-    None
+    since
 }
 
 #[utoipa::path(

@@ -19,15 +19,6 @@ pub struct CaseFilter {
 
 type Backend = <DbConnection as diesel::Connection>::Backend;
 
-/// The values of a `confidential` column that `visibility` may see.
-pub fn visible_confidentiality(visibility: Visibility) -> Vec<bool> {
-    if visibility.is_public() {
-        vec![false]
-    } else {
-        vec![false, true]
-    }
-}
-
 /// The cases matching every filter but `q`, not deleted.
 fn filtered(filter: &CaseFilter) -> crate::schema::cases::BoxedQuery<'static, Backend> {
     let mut query = c::cases.filter(c::deleted_at.is_null()).into_boxed();
@@ -52,7 +43,7 @@ fn filtered(filter: &CaseFilter) -> crate::schema::cases::BoxedQuery<'static, Ba
         let linked = cd::table
             .inner_join(defenders::table)
             .filter(cd::defender_id.eq(defender.clone()))
-            .filter(defenders::confidential.eq_any(visible_confidentiality(filter.visibility)))
+            .filter(defenders::confidential.eq_any(filter.visibility.confidential_values()))
             .select(cd::case_id);
         query = query.filter(c::id.eq_any(linked));
     }
@@ -141,14 +132,10 @@ pub fn confidential_among(conn: &mut DbConnection, ids: &[&str]) -> ApiResult<Ve
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let mut ids: Vec<&str> = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
     let found: Vec<String> = c::cases
         .filter(c::id.eq_any(ids))
         .filter(c::confidential.eq(true))
         .select(c::id)
-        .order(c::id)
         .load(conn)?;
     Ok(found.into_iter().map(|id| format!("case {id}")).collect())
 }

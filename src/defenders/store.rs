@@ -100,9 +100,7 @@ pub fn update(conn: &mut DbConnection, next: &Defender) -> ApiResult<()> {
     .set(next)
     .execute(conn)?;
     if written == 0 {
-        return Err(crate::error::ApiError::PreconditionFailed(
-            "the defender was changed by someone else meanwhile; fetch it again".into(),
-        ));
+        return Err(changed_meanwhile());
     }
     // The defender's names are part of the search documents of their cases.
     let linked: Vec<String> = case_defenders::table
@@ -132,9 +130,7 @@ pub fn delete(conn: &mut DbConnection, id: &str, precondition: &IfMatch) -> ApiR
         .execute(conn)?;
     if deleted == 0 {
         // Changed by a concurrent edit since it was read: nothing was deleted.
-        return Err(crate::error::ApiError::PreconditionFailed(
-            "the defender has changed; fetch it again".into(),
-        ));
+        return Err(changed_meanwhile());
     }
     Ok(())
 }
@@ -160,4 +156,11 @@ pub fn cases_of(
         query = query.filter(cases::id.gt(after.to_string()));
     }
     Ok(query.order(cases::id).limit(limit).load(conn)?)
+}
+
+/// A write that found the defender at another version than the one it read.
+fn changed_meanwhile() -> crate::error::ApiError {
+    crate::error::ApiError::PreconditionFailed(
+        "the defender was changed by someone else meanwhile; fetch it again".into(),
+    )
 }

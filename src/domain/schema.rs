@@ -2,6 +2,9 @@
 //! `#[param(schema_with = ...)]`: each states what its validator enforces, so that a
 //! client or a generated form knows the rule before it sends anything. Contract fuzzing
 //! checks both directions: what the schema allows is accepted, what it forbids refused.
+//! The rules every text follows (no NUL, not blank when it has a minimum length, the
+//! years of a `date` or `date-time`) are added to the whole document by `openapi.rs`
+//! from the patterns here.
 
 use super::ListRule;
 use utoipa::openapi::schema::{ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, Type};
@@ -75,7 +78,6 @@ pub fn date_or_instant() -> RefOr<Schema> {
 pub fn instant() -> RefOr<Schema> {
     string("RFC 3339 with its UTC offset, between 1900 and 2100, e.g. 2016-10-12T10:00:00+06:00")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-        .pattern(Some(instant_pattern()))
         .into()
 }
 
@@ -127,8 +129,7 @@ fn texts(list: ListRule, description: &str) -> RefOr<Schema> {
     let item = ObjectBuilder::new()
         .schema_type(Type::String)
         .min_length(Some(1))
-        .max_length(Some(list.length))
-        .pattern(Some(non_blank_pattern()));
+        .max_length(Some(list.length));
     ArrayBuilder::new()
         .items(item)
         .max_items(Some(list.items))

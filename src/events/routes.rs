@@ -143,7 +143,7 @@ async fn history(
     let shown = usize::try_from(page.limit).unwrap_or(usize::MAX);
     let (rows, mut reads) = db
         .read(move |conn| {
-            let reads = match &scope {
+            let mut reads = match &scope {
                 Scope::Case(id) => crate::auth::Confidential::confidential_refs(
                     &crate::cases::store::visible(conn, id, vis)?,
                 ),
@@ -160,7 +160,6 @@ async fn history(
             }
             let rows = store::page(conn, &scope, &filter, order, after, fetch)?;
             // Across cases, the confidential cases the events belong to are read too.
-            let mut reads = reads;
             if let (Scope::Defender(_), false) = (&scope, vis.is_public()) {
                 let cases: Vec<&str> = rows
                     .iter()

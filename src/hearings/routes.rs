@@ -204,21 +204,11 @@ fn bound(
     end_of_day: bool,
     problems: &mut Problems,
 ) -> Option<NaiveDateTime> {
-    let text = value?;
-    if let Some(t) = crate::domain::timestamp::parse_text(text) {
-        return Some(t.naive_utc());
+    let at = crate::domain::timestamp::bound(value?, end_of_day);
+    if at.is_none() {
+        problems.add(name, crate::domain::timestamp::BOUND_RULE);
     }
-    if let Ok(d) = crate::domain::date::parse::<serde_json::Error>(text) {
-        let day = if end_of_day { d.succ_opt() } else { Some(d) };
-        if let Some(start) = day.and_then(|d| d.and_hms_opt(0, 0, 0)) {
-            return Some(start);
-        }
-    }
-    problems.add(
-        name,
-        "must be a date as YYYY-MM-DD or an RFC 3339 timestamp, between 1900 and 2100",
-    );
-    None
+    at
 }
 
 #[utoipa::path(

@@ -1,7 +1,7 @@
 //! JSON request bodies: the media type, the size limit, bytes the database cannot
 //! hold, and every bad field named.
 
-use super::fields::parse_body;
+use super::fields::{parse_body, NUL_MESSAGE};
 use super::HttpSettings;
 use crate::error::{ApiError, FieldError};
 use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest};
@@ -10,9 +10,12 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use validator::Validate;
 
-/// The paths of the strings (and keys) in `value` that contain a NUL character.
-fn find_nul(value: &Value, path: String, found: &mut Vec<String>) {
-    let join = |key: &str| {
+/// One walk over a body before it is parsed: an integral number such as
+/// `8218960837.0` becomes an integer (JSON has one kind of number, and JSON Schema's
+/// `integer` takes it too), and the path of every string or key holding a NUL
+/// character is collected (PostgreSQL cannot store one).
+fn prepare(value: &mut Value, path: &str, nul: &mut Vec<String>) {
+    let at = |key: &str| {
         if path.is_empty() {
             key.to_string()
         } else {
@@ -20,31 +23,11 @@ fn find_nul(value: &Value, path: String, found: &mut Vec<String>) {
         }
     };
     match value {
-        Value::String(s) if s.contains('\0') => {
-            found.push(if path.is_empty() { "body".into() } else { path })
-        }
-        Value::Array(items) => {
-            for (i, item) in items.iter().enumerate() {
-                find_nul(item, format!("{path}[{i}]"), found);
-            }
-        }
-        Value::Object(map) => {
-            for (key, item) in map {
-                if key.contains('\0') {
-                    found.push(join(&key.replace('\0', "\\0")));
-                } else {
-                    find_nul(item, join(key), found);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
-/// JSON has one kind of number: `8218960837.0` is the integer 8218960837, as JSON
-/// Schema's `integer` says too. Such numbers are read as integers.
-fn integral_numbers(value: &mut Value) {
-    match value {
+        Value::String(s) if s.contains('\0') => nul.push(if path.is_empty() {
+            "body".into()
+        } else {
+            path.to_string()
+        }),
         Value::Number(n) if !n.is_i64() && !n.is_u64() => {
             let integral = n
                 .as_f64()
@@ -53,8 +36,20 @@ fn integral_numbers(value: &mut Value) {
                 *value = Value::from(f as i64);
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
-        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        Value::Array(items) => {
+            for (i, item) in items.iter_mut().enumerate() {
+                prepare(item, &format!("{path}[{i}]"), nul);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                if key.contains('\0') {
+                    nul.push(at(&key.replace('\0', "\\0")));
+                } else {
+                    prepare(item, &at(key), nul);
+                }
+            }
+        }
         _ => {}
     }
 }
@@ -112,26 +107,23 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for ApiJson<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value: Value = serde_json::from_slice(&body)
+            let mut value: Value = serde_json::from_slice(&body)
                 .map_err(|e| ApiError::BadRequest(format!("the body is not valid JSON: {e}")))?;
             if !value.is_object() {
                 return Err(crate::error::invalid("body", "must be a JSON object"));
             }
-            // PostgreSQL cannot store NUL in text; no field of ours needs one.
             let mut nul = Vec::new();
-            find_nul(&value, String::new(), &mut nul);
+            prepare(&mut value, "", &mut nul);
             if !nul.is_empty() {
                 return Err(ApiError::Validation(
                     nul.into_iter()
                         .map(|field| FieldError {
                             field,
-                            message: "must not contain a NUL character".into(),
+                            message: NUL_MESSAGE.into(),
                         })
                         .collect(),
                 ));
             }
-            let mut value = value;
-            integral_numbers(&mut value);
             parse_body(value).map(ApiJson).map_err(ApiError::Validation)
         })
     }

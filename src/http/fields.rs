@@ -6,6 +6,9 @@ use serde::{de::DeserializeOwned, Deserialize, Deserializer};
 use serde_json::Value;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
+/// Why a text holding a NUL character is refused (PostgreSQL cannot store one).
+pub const NUL_MESSAGE: &str = "must not contain a NUL character";
+
 /// Collects domain-rule failures so one response names every bad field.
 #[derive(Debug, Default)]
 pub struct Problems(Vec<FieldError>);

@@ -1,7 +1,7 @@
 //! Query strings: unknown, repeated and NUL-holding parameters refused, the rest
 //! parsed with every problem kept for the handler to add to.
 
-use super::fields::{deserialize_collecting, Problems};
+use super::fields::{deserialize_collecting, Problems, NUL_MESSAGE};
 use super::page::PageRequest;
 use crate::error::{ApiError, ApiResult, FieldError};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
@@ -25,7 +25,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
         for (k, v) in form_urlencoded::parse(req.query_string().as_bytes()) {
             // PostgreSQL cannot store or compare NUL in text: refused on both backends.
             let message = if k.contains('\0') || v.contains('\0') {
-                "must not contain a NUL character"
+                NUL_MESSAGE
             } else if map.contains_key(k.as_ref()) {
                 // Which of two values would count is a guess; lists are comma-separated.
                 "is given more than once"

@@ -132,7 +132,7 @@ pub async fn confirm(
     let result = db
         .write(move |conn| {
             let subscriber = store::confirm(conn, &token)?;
-            crate::auth::store::append(
+            crate::auth::chain::append(
                 conn,
                 &[audit(
                     ip,
@@ -216,7 +216,7 @@ pub async fn unsubscribe(
                 Unsubscribed::One(view) => format!("subscriber {}", view.subscriber.id),
                 Unsubscribed::All(subscriber) => format!("subscriber {}", subscriber.id),
             };
-            crate::auth::store::append(conn, &[audit(ip, actor, "POST /unsubscribe", resource)])?;
+            crate::auth::chain::append(conn, &[audit(ip, actor, "POST /unsubscribe", resource)])?;
             Ok(done)
         })
         .await;

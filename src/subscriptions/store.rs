@@ -129,25 +129,15 @@ fn request_confirmation(
 }
 
 /// The subscriptions a reader may see: a partner never learns of a confidential case,
-/// not even through a subscription staff made for it. `hidden` is which values of the
-/// cases' `confidential` column are hidden (none for staff).
+/// not even through a subscription staff made for it. `visible` holds the values of the
+/// cases' `confidential` column the reader may see.
 #[diesel::dsl::auto_type]
-fn visible_to(hidden: Vec<bool>) -> _ {
+fn visible_to(visible: Vec<bool>) -> _ {
     let case_scope: &'static str = "case";
-    let hidden_cases = crate::schema::cases::table
-        .filter(crate::schema::cases::confidential.eq_any(hidden))
+    let visible_cases = crate::schema::cases::table
+        .filter(crate::schema::cases::confidential.eq_any(visible))
         .select(crate::schema::cases::id);
-    s::scope
-        .ne(case_scope)
-        .or(diesel::dsl::not(s::target.eq_any(hidden_cases)))
-}
-
-fn hidden(visibility: Visibility) -> Vec<bool> {
-    if visibility.is_public() {
-        vec![true]
-    } else {
-        Vec::new()
-    }
+    s::scope.ne(case_scope).or(s::target.eq_any(visible_cases))
 }
 
 pub fn view(
@@ -159,7 +149,7 @@ pub fn view(
         .inner_join(sr::table)
         .filter(s::id.eq(id))
         .filter(s::cancelled_at.is_null())
-        .filter(visible_to(hidden(visibility)))
+        .filter(visible_to(visibility.confidential_values()))
         .select((Subscription::as_select(), Subscriber::as_select()))
         .first(conn)
         .optional()?
@@ -171,7 +161,7 @@ pub fn get(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResu
     s::table
         .filter(s::id.eq(id))
         .filter(s::cancelled_at.is_null())
-        .filter(visible_to(hidden(visibility)))
+        .filter(visible_to(visibility.confidential_values()))
         .select(Subscription::as_select())
         .first(conn)
         .optional()?
@@ -194,7 +184,7 @@ pub fn list(
     let mut query = s::table
         .inner_join(sr::table)
         .filter(s::cancelled_at.is_null())
-        .filter(visible_to(hidden(filter.visibility)))
+        .filter(visible_to(filter.visibility.confidential_values()))
         .select((Subscription::as_select(), Subscriber::as_select()))
         .into_boxed();
     if let Some(subscriber_id) = &filter.subscriber_id {

@@ -71,6 +71,20 @@ fn tamper(app: &TestApp, sql: &str) {
     }
 }
 
+/// Hashes entry `seq` anew over what it now holds, as a forger would.
+fn rehash(app: &TestApp, seq: i64) {
+    let (prev_hash, entry): (Option<String>, AuditEntry) = audit_log::table
+        .filter(audit_log::seq.eq(seq))
+        .select((audit_log::prev_hash, AuditEntry::as_select()))
+        .first(&mut app.db())
+        .unwrap();
+    let hash = chain::entry_hash(&prev_hash.unwrap(), seq, &entry);
+    tamper(
+        app,
+        &format!("UPDATE audit_log SET hash = '{hash}' WHERE seq = {seq}"),
+    );
+}
+
 #[tokio::test]
 async fn the_database_refuses_to_rewrite_replace_or_empty_the_audit_log() {
     let app = spawn_app().await;
@@ -168,16 +182,7 @@ async fn audit_verify_counts_the_entries_and_names_the_entry_that_breaks_the_cha
     assert!(said.contains("hash does not match"), "{said}");
 
     // Hashing the changed entry anew moves the break to the next one.
-    let (prev_hash, entry): (Option<String>, AuditEntry) = audit_log::table
-        .filter(audit_log::seq.eq(2))
-        .select((audit_log::prev_hash, AuditEntry::as_select()))
-        .first(&mut app.db())
-        .unwrap();
-    let hash = chain::entry_hash(&prev_hash.unwrap(), 2, &entry);
-    tamper(
-        &app,
-        &format!("UPDATE audit_log SET hash = '{hash}' WHERE seq = 2"),
-    );
+    rehash(&app, 2);
     let said = refused(&verify(&app, None));
     assert!(said.contains("entry 3 (id "), "{said}");
     assert!(said.contains("prev_hash does not match"), "{said}");
@@ -403,4 +408,62 @@ async fn a_service_that_owns_nothing_appends_to_the_log_and_cannot_alter_it() {
     );
     drop(app);
     drop(guard.take());
+}
+
+/// The other ways a chain breaks: a rewritten stretch that is consistent in itself
+/// (only a recorded head shows it), a missing entry, an entry outside the chain.
+#[tokio::test]
+async fn verify_names_a_rewritten_stretch_a_gap_and_an_unchained_entry() {
+    let app = spawn_app().await;
+    for n in 0..3 {
+        app.create_case(&format!("Case {n}")).await;
+    }
+    let recorded = printed_head(&verify(&app, None));
+
+    // Entry 3 rewritten and hashed anew: the chain holds, the recorded head does not.
+    tamper(
+        &app,
+        "UPDATE audit_log SET actor = 'someone else' WHERE seq = 3",
+    );
+    rehash(&app, 3);
+    assert!(printed_head(&verify(&app, None)).starts_with("3:"));
+    let said = refused(&verify(&app, Some(&recorded)));
+    assert!(said.contains("is no longer in the chain"), "{said}");
+
+    // Entry 2 removed: named as missing.
+    tamper(&app, "DELETE FROM audit_log WHERE seq = 2");
+    let said = refused(&verify(&app, None));
+    assert!(said.contains("entry 2 is missing"), "{said}");
+
+    // An entry without a position: outside the chain (PostgreSQL's owner first drops
+    // the check that new entries are chained).
+    if backend_is_postgres() {
+        tamper(
+            &app,
+            "ALTER TABLE audit_log DROP CONSTRAINT audit_log_chained",
+        );
+    }
+    tamper(&app, "UPDATE audit_log SET seq = NULL WHERE seq = 3");
+    let said = refused(&verify(&app, None));
+    assert!(said.contains("is not chained"), "{said}");
+}
+
+/// With `database.migrate` off, a database that was never migrated is refused with
+/// what to do.
+#[tokio::test]
+async fn a_service_that_does_not_migrate_refuses_a_database_never_migrated() {
+    let app = spawn_app().await;
+    let (url, _database) = test_database();
+    let mut settings = app.settings.clone();
+    settings.database.url = url;
+    settings.database.migrate = false;
+    let refused = case_tracker::startup::Application::build(settings)
+        .await
+        .err()
+        .expect("no start on a database never migrated")
+        .to_string();
+    assert!(
+        refused.contains("has not been migrated") && refused.contains("case-tracker migrate"),
+        "{refused}"
+    );
 }

@@ -6,6 +6,7 @@ use crate::helpers::{
     assert_invalid, assert_problem, client_for, header, id, issue_token, json_body, spawn_app,
     TestApp,
 };
+use crate::trials::create_trial;
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use diesel::RunQueryDsl;
 use reqwest::StatusCode;
@@ -38,12 +39,7 @@ async fn a_nul_inside_a_cursor_or_a_parameter_is_refused_naming_it_on_every_list
     let app = spawn_app().await;
     let (case, defender) = app.case_with_defender().await;
     let (c, d) = (id(&case), id(&defender));
-    let trial = app
-        .create(
-            &format!("/api/v1/cases/{c}/trials"),
-            json!({"court": "City court"}),
-        )
-        .await;
+    let trial = create_trial(&app, c, "City court").await;
     let lists = [
         "/api/v1/cases".to_string(),
         "/api/v1/cases?q=Bokayev".to_string(),
@@ -85,6 +81,14 @@ async fn a_nul_inside_a_cursor_or_a_parameter_is_refused_naming_it_on_every_list
         "must not contain a NUL character"
     );
     assert_invalid(app.get("/api/v1/cases?defender=%00").await, &["defender"]).await;
+    // In a body: a string deep in a list, and a key, are named by their paths.
+    let response = app
+        .post(
+            "/api/v1/cases",
+            &json!({"title": "Nul", "country": "KZ", "subjects": ["land", "a\u{0}b"], "x\u{0}y": 1}),
+        )
+        .await;
+    assert_invalid(response, &["subjects[1]", "x\\0y"]).await;
     // Nothing was written by any of it but the fixture's own records.
     assert_eq!(app.count("cases"), 1);
 }
@@ -362,12 +366,7 @@ async fn dates_outside_1900_to_2100_and_instants_that_are_not_rfc_3339_are_refus
     )
     .await;
 
-    let trial = app
-        .create(
-            &format!("/api/v1/cases/{c}/trials"),
-            json!({"court": "City court"}),
-        )
-        .await;
+    let trial = create_trial(&app, c, "City court").await;
     let hearings = format!("/api/v1/trials/{}/hearings", id(&trial));
     let bad = [
         "+12016-10-12T10:00:00+05:00",
