@@ -20,6 +20,18 @@ fn input<T: DeserializeOwned + Validate>(body: Value) -> ApiResult<T> {
     parse_body(body).map_err(ApiError::Validation)
 }
 
+/// A record of a case, with its change record.
+fn add<R: crate::records::CaseRecord>(
+    conn: &mut DbConnection,
+    actor: &str,
+    parent_id: &str,
+    body: Value,
+) -> ApiResult<R> {
+    let (record, change) = crate::records::create::<R>(conn, parent_id, input(body)?)?;
+    crate::events::store::record(conn, actor, change)?;
+    Ok(record)
+}
+
 fn defender(conn: &mut DbConnection, body: Value) -> ApiResult<defenders::Defender> {
     defenders::store::insert(conn, input::<defenders::CreateDefender>(body)?.into_new()?)
 }
@@ -109,37 +121,37 @@ fn load_all(conn: &mut DbConnection, actor: &str) -> ApiResult<String> {
     ];
     for d in [&bokayev, &ayan] {
         for (basis, description) in counts {
-            let body = input::<charges::CreateCharge>(json!({
+            let body = json!({
                 "defender_id": d.id,
                 "legal_basis": basis,
                 "description": description,
                 "status": "pending"
-            }))?;
-            charges::store::insert(conn, actor, body.into_new(&main.id))?;
+            });
+            add::<charges::Charge>(conn, actor, &main.id, body)?;
         }
     }
 
-    let trial = trials::store::insert(
+    let trial = add::<trials::Trial>(
         conn,
         actor,
-        input::<trials::CreateTrial>(json!({
+        &main.id,
+        json!({
             "court": "Atyrau City Court No. 2",
             "city": "Atyrau",
             "instance": "first_instance",
             "started_on": "2016-10-12",
             "status": "ongoing"
-        }))?
-        .into_new(&main.id)?,
+        }),
     )?;
     for day in ["2016-10-12", "2016-10-13", "2016-10-14", "2016-10-17"] {
-        let body = input::<hearings::CreateHearing>(json!({
+        let body = json!({
             "scheduled_at": format!("{day}T10:00:00+05:00"),
             "time_zone": "Asia/Atyrau",
             "status": "held",
             "observers": "Joint NGO trial observation",
             "violations": "Procedural violations reported by observers (report of 20 October 2016)."
-        }))?;
-        hearings::store::insert(conn, actor, body.into_new(&trial)?)?;
+        });
+        add::<hearings::Hearing>(conn, actor, &trial.id, body)?;
     }
 
     // Defenders named in the same release who had already been sentenced.
@@ -164,14 +176,14 @@ fn load_all(conn: &mut DbConnection, actor: &str) -> ApiResult<String> {
             }),
         )?;
         link(conn, actor, &c, &d, "defendant")?;
-        let body = input::<sentences::CreateSentence>(json!({
+        let body = json!({
             "defender_id": d.id,
             "kind": kind,
             "term_months": months,
             "description": description,
             "status": "in_force"
-        }))?;
-        sentences::store::insert(conn, actor, body.into_new(&c.id)?)?;
+        });
+        add::<sentences::Sentence>(conn, actor, &c.id, body)?;
         case_ids.push(c.id);
     }
 

@@ -1,16 +1,11 @@
 //! One error type for the whole API, rendered as RFC 9457 problem details.
 
+use crate::store::StoreError;
 use actix_web::{http::StatusCode, HttpResponse, ResponseError};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 use serde::Serialize;
 
-/// One invalid input field: `field` is a JSON path into the request body or a
-/// query parameter name.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
-pub struct FieldError {
-    pub field: String,
-    pub message: String,
-}
+pub use crate::store::FieldError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -177,31 +172,24 @@ impl ResponseError for ApiError {
     }
 }
 
+/// The one place where a failure of the data layer becomes an answer.
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound(_) => ApiError::NotFound(err.to_string()),
+            StoreError::Stale(_) => ApiError::PreconditionFailed(err.to_string()),
+            StoreError::Conflict(_) | StoreError::InUse(_) => ApiError::Conflict(err.to_string()),
+            StoreError::Invalid(errors) => ApiError::Validation(errors),
+            StoreError::Unavailable => ApiError::Unavailable("concurrent update, retry".into()),
+            StoreError::Database(DieselError::NotFound) => ApiError::NotFound("not found".into()),
+            StoreError::Database(other) => ApiError::Internal(other.into()),
+        }
+    }
+}
+
 impl From<DieselError> for ApiError {
     fn from(err: DieselError) -> Self {
-        match err {
-            DieselError::NotFound => ApiError::NotFound("not found".into()),
-            // The database's own words name its tables and constraints: they go to the
-            // log, and the client gets a fixed text.
-            DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                tracing::warn!(
-                    database = info.message(),
-                    "unique constraint refused a write"
-                );
-                ApiError::Conflict("a record with the same values exists already".into())
-            }
-            DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
-                tracing::warn!(database = info.message(), "foreign key refused a write");
-                ApiError::Conflict(
-                    "the change would break a link between records: a record it names does not exist, or another record still refers to it"
-                        .into(),
-                )
-            }
-            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => {
-                ApiError::Unavailable("concurrent update, retry".into())
-            }
-            other => ApiError::Internal(other.into()),
-        }
+        StoreError::from(err).into()
     }
 }
 

@@ -396,12 +396,9 @@ impl Composer {
         let Some(hearing_id) = &alert.hearing_id else {
             anyhow::bail!("reminder {} names no hearing", alert.id);
         };
-        let hearing = match crate::hearings::store::get(conn, hearing_id) {
-            Ok(h) => h,
-            Err(crate::error::ApiError::NotFound(_)) => {
-                return Ok(skip(AlertStatus::Cancelled, "the hearing was deleted"))
-            }
-            Err(other) => return Err(anyhow::anyhow!("{other}")),
+        use crate::records::Stored;
+        let Some(hearing) = crate::hearings::Hearing::find(conn, hearing_id)? else {
+            return Ok(skip(AlertStatus::Cancelled, "the hearing was deleted"));
         };
         if hearing.status != "scheduled" || hearing.scheduled_at <= crate::db::now() {
             return Ok(skip(
@@ -415,8 +412,7 @@ impl Composer {
                 "the case is confidential or was deleted",
             ));
         };
-        let trial = crate::trials::store::get(conn, &hearing.trial_id)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let trial = crate::records::get::<crate::trials::Trial>(conn, &hearing.trial_id)?;
         let local = hearing.scheduled_at.and_utc().with_timezone(
             &hearing
                 .time_zone

@@ -155,7 +155,7 @@ fn check(status: &str, closed_reason: Option<&str>) -> Result<(), ApiError> {
     if let Some(message) = closing_problem(status, closed_reason) {
         problems.add("closed_reason", message);
     }
-    problems.into_result()
+    Ok(problems.into_result()?)
 }
 
 impl CreateCase {

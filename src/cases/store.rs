@@ -140,71 +140,8 @@ pub fn confidential_among(conn: &mut DbConnection, ids: &[&str]) -> ApiResult<Ve
     Ok(found.into_iter().map(|id| format!("case {id}")).collect())
 }
 
-/// Refuses, as "no `what` with that id", a record of a case that `visibility` may not
-/// see: any record of a confidential case, and for a partner the records about a
-/// confidential defender (`defender_id`). The record itself has been read already.
-/// For staff it returns the confidential records the read touches, for the audit log.
-pub fn require_visible(
-    conn: &mut DbConnection,
-    case_id: &str,
-    defender_id: Option<&str>,
-    visibility: Visibility,
-    what: &str,
-) -> ApiResult<Vec<String>> {
-    let confidential: bool = c::cases.find(case_id).select(c::confidential).first(conn)?;
-    let hidden = match defender_id {
-        Some(defender_id) => hidden_defenders(conn, case_id)?
-            .iter()
-            .any(|h| h == defender_id),
-        None => false,
-    };
-    if visibility.is_public() {
-        if confidential || hidden {
-            return Err(not_found(what));
-        }
-        return Ok(Vec::new());
-    }
-    let mut read = Vec::new();
-    if confidential {
-        read.push(format!("case {case_id}"));
-    }
-    if let (true, Some(defender_id)) = (hidden, defender_id) {
-        read.push(format!("defender {defender_id}"));
-    }
-    Ok(read)
-}
-
-/// The confidential records a staff member reads with the records of a case: the case
-/// itself and the confidential defenders that `defender_ids` name.
-pub fn confidential_reads<'a>(
-    case: &Case,
-    hidden: &[String],
-    defender_ids: impl IntoIterator<Item = &'a str>,
-) -> Vec<String> {
-    let mut read: Vec<String> = case
-        .confidential
-        .then(|| format!("case {}", case.id))
-        .into_iter()
-        .collect();
-    let mut named: Vec<&str> = defender_ids
-        .into_iter()
-        .filter(|d| hidden.iter().any(|h| h == d))
-        .collect();
-    named.sort();
-    named.dedup();
-    read.extend(named.into_iter().map(|d| format!("defender {d}")));
-    read
-}
-
 /// The confidential defenders of a case: partners see none of their records.
-pub fn hidden_defenders(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<String>> {
-    Ok(cd::table
-        .inner_join(defenders::table)
-        .filter(cd::case_id.eq(case_id))
-        .filter(defenders::confidential.eq(true))
-        .select(defenders::id)
-        .load(conn)?)
-}
+pub use crate::records::hidden_defenders;
 
 /// A case that has not been deleted.
 pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Case> {
@@ -454,58 +391,34 @@ pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<Cas
 /// The case with all its records as `visibility` may see them, read in one
 /// transaction so the parts agree.
 pub fn detail(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<CaseDetail> {
+    use crate::records::{of_case, CaseAccess};
     conn.transaction(|conn| {
         let case = visible(conn, id, visibility)?;
-        let hidden = if visibility.is_public() {
-            hidden_defenders(conn, id)?
-        } else {
-            Vec::new()
-        };
+        let access = CaseAccess::of(conn, &case.id, case.confidential, visibility)?;
         let mut defenders = defenders_of(conn, id)?;
-        defenders.retain(|d| !hidden.contains(&d.defender.id));
-        let mut charges = crate::charges::store::for_case(conn, id)?;
-        charges.retain(|c| !hidden.contains(&c.defender_id));
+        defenders.retain(|d| access.may_see(Some(&d.defender.id)));
         let mut hearings: std::collections::HashMap<String, Vec<crate::hearings::HearingView>> =
             std::collections::HashMap::new();
-        for hearing in crate::hearings::store::for_case(conn, id)? {
+        for hearing in of_case::<crate::hearings::Hearing>(conn, &access)? {
             let trial_id = hearing.trial_id.clone();
             hearings.entry(trial_id).or_default().push(hearing.into());
         }
-        let trials = crate::trials::store::for_case(conn, id)?
+        let trials = of_case::<crate::trials::Trial>(conn, &access)?
             .into_iter()
             .map(|trial| TrialWithHearings {
                 hearings: hearings.remove(&trial.id).unwrap_or_default(),
                 trial,
             })
             .collect();
-        let mut sentences = crate::sentences::store::for_case(conn, id)?;
-        sentences.retain(|s| !hidden.contains(&s.defender_id));
-        let interventions = crate::interventions::store::for_case(conn, id)?;
         Ok(CaseDetail {
+            charges: of_case(conn, &access)?,
+            sentences: of_case(conn, &access)?,
+            interventions: crate::interventions::store::for_case(conn, id)?,
             case,
             defenders,
-            charges,
             trials,
-            sentences,
-            interventions,
         })
     })
-}
-
-/// 422 naming `field` unless the defender is linked to the case.
-pub fn require_linked(
-    conn: &mut DbConnection,
-    case_id: &str,
-    defender_id: &str,
-    field: &str,
-) -> ApiResult<()> {
-    match find_link(conn, case_id, defender_id)? {
-        Some(_) => Ok(()),
-        None => Err(crate::error::invalid(
-            field,
-            "must be a defender linked to this case",
-        )),
-    }
 }
 
 pub fn find_by_title(conn: &mut DbConnection, title: &str) -> ApiResult<Option<Case>> {

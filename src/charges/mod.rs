@@ -1,17 +1,18 @@
 //! Charges brought against a defender in a case.
 
-pub mod routes;
-pub mod store;
-
-use crate::error::ApiError;
+use crate::db::DbConnection;
 use crate::http::{nullable, present};
+use crate::records::{set, CaseRecord, Parent, ParentRef, Story};
+use crate::store::StoreResult;
 use crate::vocabulary::ChargeStatus;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, utoipa::ToSchema,
+)]
 #[diesel(table_name = crate::schema::charges, treat_none_as_null = true)]
 pub struct Charge {
     pub id: String,
@@ -28,20 +29,7 @@ pub struct Charge {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = crate::schema::charges)]
-pub struct NewCharge {
-    pub id: String,
-    pub case_id: String,
-    pub defender_id: String,
-    pub legal_basis: String,
-    pub description: Option<String>,
-    pub brought_on: Option<NaiveDate>,
-    pub status: String,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+crate::case_record_table!(Charge, charges, parent = case_id);
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -91,41 +79,70 @@ pub struct UpdateCharge {
     pub status: Option<ChargeStatus>,
 }
 
-impl CreateCharge {
-    pub fn into_new(self, case_id: &str) -> NewCharge {
+impl CaseRecord for Charge {
+    const KIND: &'static str = "charge";
+    const COLLECTION: &'static str = "charges";
+    const PARENT: Parent = Parent::Case;
+    type Create = CreateCharge;
+    type Update = UpdateCharge;
+    type View = Charge;
+
+    fn defender_id(&self) -> Option<&str> {
+        Some(&self.defender_id)
+    }
+
+    fn create(input: CreateCharge, parent: &ParentRef) -> StoreResult<Self> {
         let now = crate::db::now();
-        NewCharge {
+        Ok(Charge {
             id: crate::db::new_id(),
-            case_id: case_id.into(),
-            defender_id: self.defender_id,
-            legal_basis: self.legal_basis,
-            description: self.description,
-            brought_on: self.brought_on,
-            status: self.status.as_str().into(),
+            case_id: parent.case_id.clone(),
+            defender_id: input.defender_id,
+            legal_basis: input.legal_basis,
+            description: input.description,
+            brought_on: input.brought_on,
+            status: input.status.as_str().into(),
             version: 1,
             created_at: now,
             updated_at: now,
+        })
+    }
+
+    fn apply(patch: UpdateCharge, current: &Self) -> StoreResult<Self> {
+        let mut next = current.clone();
+        set(&mut next.legal_basis, patch.legal_basis);
+        set(&mut next.description, patch.description);
+        set(&mut next.brought_on, patch.brought_on);
+        set(&mut next.status, patch.status.map(|s| s.as_str().into()));
+        Ok(next)
+    }
+
+    fn check(conn: &mut DbConnection, next: &Self, current: Option<&Self>) -> StoreResult<()> {
+        let previous = current.map(|c| c.defender_id.as_str());
+        crate::records::require_linked(conn, &next.case_id, &next.defender_id, previous)
+    }
+
+    fn created(&self, name: &str) -> Story {
+        Story::new(
+            "charge_brought",
+            format!("{name} charged: {}", self.legal_basis),
+        )
+    }
+
+    fn updated(current: &Self, next: &Self, name: &str) -> Story {
+        let basis = &next.legal_basis;
+        if current.status != next.status {
+            let title = format!("Charge against {name} ({basis}) {}", next.status);
+            Story::new("charge_status_changed", title)
+        } else {
+            Story::new(
+                "charge_updated",
+                format!("Charge against {name} ({basis}) updated"),
+            )
         }
     }
-}
 
-impl UpdateCharge {
-    pub fn apply(self, current: &Charge) -> Result<Charge, ApiError> {
-        let mut next = current.clone();
-        if let Some(v) = self.legal_basis {
-            next.legal_basis = v;
-        }
-        if let Some(v) = self.description {
-            next.description = v;
-        }
-        if let Some(v) = self.brought_on {
-            next.brought_on = v;
-        }
-        if let Some(v) = self.status {
-            next.status = v.as_str().into();
-        }
-        next.version = current.version + 1;
-        next.updated_at = crate::db::now();
-        Ok(next)
+    fn deleted(&self, name: &str) -> Story {
+        let title = format!("Charge record removed: {} against {name}", self.legal_basis);
+        Story::new("charge_deleted", title)
     }
 }

@@ -5,8 +5,10 @@ pub mod ical;
 pub mod routes;
 pub mod store;
 
-use crate::error::ApiError;
+use crate::db::DbConnection;
 use crate::http::{nullable, present, Problems};
+use crate::records::{set, CaseRecord, Parent, ParentRef, Story};
+use crate::store::StoreResult;
 use crate::vocabulary::HearingStatus;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
@@ -14,7 +16,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = crate::schema::hearings, treat_none_as_null = true)]
 pub struct Hearing {
     pub id: String,
@@ -32,22 +34,7 @@ pub struct Hearing {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = crate::schema::hearings)]
-pub struct NewHearing {
-    pub id: String,
-    pub trial_id: String,
-    pub case_id: String,
-    pub scheduled_at: NaiveDateTime,
-    pub time_zone: String,
-    pub status: String,
-    pub description: Option<String>,
-    pub observers: Option<String>,
-    pub violations: Option<String>,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+crate::case_record_table!(Hearing, hearings, parent = trial_id, by = scheduled_at);
 
 /// A hearing as the API shows it: `scheduled_at` in the court's time zone.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -183,7 +170,7 @@ fn to_micros(t: NaiveDateTime) -> NaiveDateTime {
 
 /// Checks the zone name and that the given offset is the zone's offset at that
 /// instant, so a hearing cannot silently shift by an hour.
-fn check_time(at: &DateTime<FixedOffset>, zone: &str) -> Result<(), ApiError> {
+fn check_time(at: &DateTime<FixedOffset>, zone: &str) -> StoreResult<()> {
     let mut problems = Problems::new();
     match zone.parse::<Tz>() {
         Err(_) => problems.add("time_zone", UNKNOWN_ZONE),
@@ -203,36 +190,40 @@ fn check_time(at: &DateTime<FixedOffset>, zone: &str) -> Result<(), ApiError> {
     problems.into_result()
 }
 
-impl CreateHearing {
-    pub fn into_new(self, trial: &crate::trials::Trial) -> Result<NewHearing, ApiError> {
-        check_time(&self.scheduled_at, &self.time_zone)?;
+impl CaseRecord for Hearing {
+    const KIND: &'static str = "hearing";
+    const COLLECTION: &'static str = "hearings";
+    const PARENT: Parent = Parent::Trial;
+    type Create = CreateHearing;
+    type Update = UpdateHearing;
+    type View = HearingView;
+
+    fn create(input: CreateHearing, trial: &ParentRef) -> StoreResult<Self> {
+        check_time(&input.scheduled_at, &input.time_zone)?;
         let now = crate::db::now();
-        Ok(NewHearing {
+        Ok(Hearing {
             id: crate::db::new_id(),
             trial_id: trial.id.clone(),
             case_id: trial.case_id.clone(),
-            scheduled_at: to_micros(self.scheduled_at.naive_utc()),
-            time_zone: self.time_zone,
-            status: self.status.as_str().into(),
-            description: self.description,
-            observers: self.observers,
-            violations: self.violations,
+            scheduled_at: to_micros(input.scheduled_at.naive_utc()),
+            time_zone: input.time_zone,
+            status: input.status.as_str().into(),
+            description: input.description,
+            observers: input.observers,
+            violations: input.violations,
             version: 1,
             created_at: now,
             updated_at: now,
         })
     }
-}
 
-impl UpdateHearing {
-    /// The hearing after the change; `trial_id` has been checked by the caller.
-    pub fn apply(self, current: &Hearing) -> Result<Hearing, ApiError> {
+    fn apply(patch: UpdateHearing, current: &Self) -> StoreResult<Self> {
         let mut next = current.clone();
-        let zone = self
+        let zone = patch
             .time_zone
             .clone()
             .unwrap_or_else(|| current.time_zone.clone());
-        if self.scheduled_at.is_none() && zone != current.time_zone {
+        if patch.scheduled_at.is_none() && zone != current.time_zone {
             let mut problems = Problems::new();
             problems.add(
                 "scheduled_at",
@@ -244,31 +235,75 @@ impl UpdateHearing {
             // Never Ok: scheduled_at is always named.
             problems.into_result()?;
         }
-        let at = self
+        let at = patch
             .scheduled_at
             .unwrap_or_else(|| local_time(&current.scheduled_at, &zone));
-        if self.scheduled_at.is_some() || self.time_zone.is_some() {
+        if patch.scheduled_at.is_some() || patch.time_zone.is_some() {
             check_time(&at, &zone)?;
         }
         next.scheduled_at = to_micros(at.naive_utc());
         next.time_zone = zone;
-        if let Some(v) = self.trial_id {
-            next.trial_id = v;
-        }
-        if let Some(v) = self.status {
-            next.status = v.as_str().into();
-        }
-        if let Some(v) = self.description {
-            next.description = v;
-        }
-        if let Some(v) = self.observers {
-            next.observers = v;
-        }
-        if let Some(v) = self.violations {
-            next.violations = v;
-        }
-        next.version = current.version + 1;
-        next.updated_at = crate::db::now();
+        set(&mut next.trial_id, patch.trial_id);
+        set(&mut next.status, patch.status.map(|s| s.as_str().into()));
+        set(&mut next.description, patch.description);
+        set(&mut next.observers, patch.observers);
+        set(&mut next.violations, patch.violations);
         Ok(next)
+    }
+
+    /// A hearing may only move to another trial of its own case.
+    fn check(conn: &mut DbConnection, next: &Self, current: Option<&Self>) -> StoreResult<()> {
+        use crate::schema::trials;
+        if current.is_none_or(|c| c.trial_id == next.trial_id) {
+            return Ok(());
+        }
+        let case_id: Option<String> = trials::table
+            .find(&next.trial_id)
+            .select(trials::case_id)
+            .first(conn)
+            .optional()?;
+        match case_id {
+            Some(case_id) if case_id == next.case_id => Ok(()),
+            _ => Err(crate::store::invalid(
+                "trial_id",
+                "must be a trial of the same case as the hearing",
+            )),
+        }
+    }
+
+    /// The court of its trial.
+    fn subject(conn: &mut DbConnection, hearing: &Self) -> StoreResult<String> {
+        use crate::schema::trials;
+        Ok(trials::table
+            .find(&hearing.trial_id)
+            .select(trials::court)
+            .first(conn)
+            .optional()?
+            .unwrap_or_default())
+    }
+
+    fn created(&self, court: &str) -> Story {
+        let title = format!("Hearing scheduled for {} at {court}", self.when());
+        Story::new("hearing_scheduled", title)
+    }
+
+    fn updated(current: &Self, next: &Self, _: &str) -> Story {
+        if current.scheduled_at != next.scheduled_at {
+            let title = format!("Hearing of {} moved to {}", current.when(), next.when());
+            Story::new("hearing_rescheduled", title)
+        } else if current.status != next.status {
+            let title = format!("Hearing of {}: {}", next.when(), next.status);
+            Story::new("hearing_status_changed", title)
+        } else {
+            Story::new(
+                "hearing_updated",
+                format!("Hearing of {} updated", next.when()),
+            )
+        }
+    }
+
+    fn deleted(&self, _: &str) -> Story {
+        let title = format!("Record of the hearing of {} removed", self.when());
+        Story::new("hearing_deleted", title)
     }
 }

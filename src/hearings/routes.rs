@@ -1,180 +1,12 @@
-use super::{store, CreateHearing, HearingView, UpdateHearing};
-use crate::auth::{note_confidential_read, redact, Visibility};
+use super::store;
+use crate::auth::{redact, Visibility};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
-use crate::http::{
-    created, no_content, ok_versioned, Actor, ApiJson, ApiQuery, IfMatch, Page, PageQuery,
-    PageRequest, Problems,
-};
-use actix_web::{delete, get, patch, post, web, HttpRequest, HttpResponse};
+use crate::http::{ApiQuery, Page, PageKey, PageRequest, Problems};
+use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
-
-const KEY_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
-
-fn time_key(at: &NaiveDateTime, id: &str) -> Vec<String> {
-    vec![at.format(KEY_FORMAT).to_string(), id.to_string()]
-}
-
-/// The (scheduled_at, id) position a cursor carries.
-fn after(page: &PageRequest) -> ApiResult<Option<(NaiveDateTime, String)>> {
-    let Some(keys) = &page.after else {
-        return Ok(None);
-    };
-    let at = NaiveDateTime::parse_from_str(&keys[0], KEY_FORMAT)
-        .map_err(|_| crate::error::invalid("cursor", "is not a cursor returned by this list"))?;
-    Ok(Some((at, keys[1].clone())))
-}
-
-#[utoipa::path(
-    tag = "hearings",
-    params(("id" = String, Path, description = "The trial id"), crate::http::PageQuery),
-    responses(
-        (status = OK, description = "OK", body = crate::http::Page<crate::hearings::HearingView>)
-    )
-)]
-#[get("/trials/{id}/hearings")]
-pub async fn list(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    vis: Visibility,
-    id: web::Path<String>,
-    query: ApiQuery<PageQuery>,
-) -> ApiResult<HttpResponse> {
-    let trial_id = id.into_inner();
-    let page = query.page(2)?;
-    let position = after(&page)?;
-    let fetch = page.fetch();
-    let (rows, reads) = db
-        .read(move |conn| {
-            let trial = crate::trials::store::get(conn, &trial_id)?;
-            let reads =
-                crate::cases::store::require_visible(conn, &trial.case_id, None, vis, "trial")?;
-            Ok((store::page(conn, &trial_id, position, fetch)?, reads))
-        })
-        .await?;
-    note_confidential_read(&req, reads);
-    let page = Page::from_rows(rows, &page, |h| time_key(&h.scheduled_at, &h.id));
-    Ok(HttpResponse::Ok().json(redact(vis, &page.map(HearingView::from))))
-}
-
-#[utoipa::path(
-    tag = "hearings",
-    params(("id" = String, Path, description = "The trial id")),
-    request_body = crate::hearings::CreateHearing,
-    responses(
-        (status = CREATED, description = "Created", body = crate::hearings::HearingView)
-    )
-)]
-#[post("/trials/{id}/hearings")]
-pub async fn create(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    actor: Actor,
-    id: web::Path<String>,
-    body: ApiJson<CreateHearing>,
-) -> ApiResult<HttpResponse> {
-    let trial_id = id.into_inner();
-    let input = body.0;
-    let hearing = db
-        .write(move |conn| {
-            let trial = crate::trials::store::get(conn, &trial_id)?;
-            store::insert(conn, &actor.0, input.into_new(&trial)?)
-        })
-        .await?;
-    Ok(created(
-        &req,
-        &format!("/api/v1/hearings/{}", hearing.id),
-        hearing.version,
-        &hearing,
-    ))
-}
-
-#[utoipa::path(
-    tag = "hearings",
-    params(("id" = String, Path)),
-    responses(
-        (status = OK, description = "OK", body = crate::hearings::HearingView)
-    )
-)]
-#[get("/hearings/{id}")]
-pub async fn get(
-    req: HttpRequest,
-    db: web::Data<Db>,
-    vis: Visibility,
-    id: web::Path<String>,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let (hearing, reads) = db
-        .read(move |conn| {
-            let hearing = store::get(conn, &id)?;
-            let reads =
-                crate::cases::store::require_visible(conn, &hearing.case_id, None, vis, "hearing")?;
-            Ok((HearingView::from(hearing), reads))
-        })
-        .await?;
-    note_confidential_read(&req, reads);
-    Ok(ok_versioned(hearing.version, &redact(vis, &hearing)))
-}
-
-#[utoipa::path(
-    tag = "hearings",
-    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
-    request_body = crate::hearings::UpdateHearing,
-    responses(
-        (status = OK, description = "OK", body = crate::hearings::HearingView),
-        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
-    )
-)]
-#[patch("/hearings/{id}")]
-pub async fn update(
-    db: web::Data<Db>,
-    actor: Actor,
-    id: web::Path<String>,
-    precondition: IfMatch,
-    body: ApiJson<UpdateHearing>,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    let patch = body.0;
-    let hearing = db
-        .write(move |conn| {
-            let current = store::get(conn, &id)?;
-            precondition.check(current.version)?;
-            if let Some(trial_id) = &patch.trial_id {
-                store::check_trial(conn, &current, trial_id)?;
-            }
-            let next = patch.apply(&current)?;
-            store::update(conn, &actor.0, &current, &next)
-        })
-        .await?;
-    Ok(ok_versioned(hearing.version, &hearing))
-}
-
-#[utoipa::path(
-    tag = "hearings",
-    params(("id" = String, Path), ("If-Match" = String, Header, description = "The ETag of the version being changed (or `*`)")),
-    responses(
-        (status = NO_CONTENT, description = "Done"),
-        (status = CONFLICT, description = "Conflicts with the current state", body = crate::error::Problem, content_type = "application/problem+json")
-    )
-)]
-#[delete("/hearings/{id}")]
-pub async fn delete(
-    db: web::Data<Db>,
-    actor: Actor,
-    id: web::Path<String>,
-    precondition: IfMatch,
-) -> ApiResult<HttpResponse> {
-    let id = id.into_inner();
-    db.write(move |conn| {
-        let hearing = store::get(conn, &id)?;
-        precondition.check(hearing.version)?;
-        store::delete(conn, &actor.0, &hearing)
-    })
-    .await?;
-    Ok(no_content())
-}
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -238,7 +70,7 @@ pub async fn calendar(
         check_country("country", country, &mut problems);
     }
     problems.into_result()?;
-    let position = after(&page)?;
+    let position = page.position::<(NaiveDateTime, String)>()?;
     let filter = store::CalendarFilter {
         from,
         to,
@@ -249,7 +81,7 @@ pub async fn calendar(
     let rows = db
         .read(move |conn| store::calendar(conn, &filter, position, fetch))
         .await?;
-    let page = Page::from_rows(rows, &page, |e| time_key(&e.at_utc, &e.hearing.id));
+    let page = Page::from_rows(rows, &page, |e| (e.at_utc, e.hearing.id.clone()).to_keys());
     crate::auth::note_confidential_reads(&req, page.items.iter());
     Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }

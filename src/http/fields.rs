@@ -1,51 +1,14 @@
 //! Field errors: every bad field of a body or a query named in one answer, from
 //! serde's refusals and the `validator` rules, and the shapes PATCH fields take.
 
-use crate::error::{ApiError, ApiResult, FieldError};
+use crate::error::FieldError;
+pub use crate::store::Problems;
 use serde::{de::DeserializeOwned, Deserialize, Deserializer};
 use serde_json::Value;
 use validator::{Validate, ValidationErrors, ValidationErrorsKind};
 
 /// Why a text holding a NUL character is refused (PostgreSQL cannot store one).
 pub const NUL_MESSAGE: &str = "must not contain a NUL character";
-
-/// Collects domain-rule failures so one response names every bad field.
-#[derive(Debug, Default)]
-pub struct Problems(Vec<FieldError>);
-
-impl Problems {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Problems already found, to which more may be added.
-    pub fn from_errors(errors: Vec<FieldError>) -> Self {
-        Self(errors)
-    }
-
-    pub fn add(&mut self, field: impl Into<String>, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            message: message.into(),
-        });
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    pub fn into_result(self) -> ApiResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::Validation(self.0))
-        }
-    }
-
-    pub fn first_message(&self) -> Option<String> {
-        self.0.first().map(|e| e.message.clone())
-    }
-}
 
 /// Deserializes `value` into `T`, collecting every field serde rejects: the failing
 /// top-level key is set aside and deserialization retried, so one bad enum value does

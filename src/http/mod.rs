@@ -12,7 +12,7 @@ pub use fields::{
     cross_field, deserialize_collecting, nullable, parse_body, parse_vocab_param, present,
     validation_errors, Problems,
 };
-pub use page::{Cursor, Page, PageRequest, DEFAULT_LIMIT, MAX_LIMIT};
+pub use page::{Cursor, Page, PageKey, PageRequest, DEFAULT_LIMIT, MAX_LIMIT};
 pub use precondition::IfMatch;
 pub use query::{ApiQuery, PageQuery};
 

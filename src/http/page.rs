@@ -69,9 +69,63 @@ impl PageRequest {
         PageRequest { limit, after }
     }
 
+    /// The typed position the cursor carries, if any.
+    pub fn position<K: PageKey>(&self) -> crate::error::ApiResult<Option<K>> {
+        match &self.after {
+            None => Ok(None),
+            Some(keys) => K::from_keys(keys).map(Some).ok_or_else(|| {
+                crate::error::invalid("cursor", "is not a cursor returned by this list")
+            }),
+        }
+    }
+
     /// How many rows to fetch: one more than the page, to know whether another follows.
     pub fn fetch(&self) -> i64 {
         self.limit + 1
+    }
+}
+
+/// The sort key of a list's rows, as its cursor carries it.
+pub trait PageKey: Sized + Send + 'static {
+    /// How many values the cursor holds.
+    const LEN: usize;
+    fn to_keys(&self) -> Vec<String>;
+    fn from_keys(keys: &[String]) -> Option<Self>;
+}
+
+/// Ids sort in creation order.
+impl PageKey for String {
+    const LEN: usize = 1;
+
+    fn to_keys(&self) -> Vec<String> {
+        vec![self.clone()]
+    }
+
+    fn from_keys(keys: &[String]) -> Option<Self> {
+        match keys {
+            [id] => Some(id.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// An instant to the microsecond both databases keep, then the id.
+const INSTANT_KEY: &str = "%Y-%m-%dT%H:%M:%S%.6f";
+
+impl PageKey for (chrono::NaiveDateTime, String) {
+    const LEN: usize = 2;
+
+    fn to_keys(&self) -> Vec<String> {
+        vec![self.0.format(INSTANT_KEY).to_string(), self.1.clone()]
+    }
+
+    fn from_keys(keys: &[String]) -> Option<Self> {
+        match keys {
+            [at, id] => chrono::NaiveDateTime::parse_from_str(at, INSTANT_KEY)
+                .ok()
+                .map(|at| (at, id.clone())),
+            _ => None,
+        }
     }
 }
 

@@ -208,7 +208,7 @@ fn check(issued_on: NaiveDate, deadline: Option<NaiveDate>) -> Result<(), ApiErr
     if deadline.is_some_and(|d| d < issued_on) {
         problems.add("deadline", "must not be before issued_on");
     }
-    problems.into_result()
+    Ok(problems.into_result()?)
 }
 
 impl CreateIntervention {

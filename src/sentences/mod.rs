@@ -1,17 +1,18 @@
 //! Sentences handed down to a defender in a case.
 
-pub mod routes;
-pub mod store;
-
-use crate::error::ApiError;
+use crate::db::DbConnection;
 use crate::http::{nullable, present, Problems};
+use crate::records::{set, CaseRecord, Parent, ParentRef, Story};
+use crate::store::StoreResult;
 use crate::vocabulary::{SentenceKind, SentenceStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::{Validate, ValidationError};
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, utoipa::ToSchema,
+)]
 #[diesel(table_name = crate::schema::sentences, treat_none_as_null = true)]
 pub struct Sentence {
     pub id: String,
@@ -31,23 +32,7 @@ pub struct Sentence {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = crate::schema::sentences)]
-pub struct NewSentence {
-    pub id: String,
-    pub case_id: String,
-    pub defender_id: String,
-    pub kind: String,
-    pub term_months: Option<i32>,
-    pub amount: Option<i64>,
-    pub currency: Option<String>,
-    pub description: Option<String>,
-    pub handed_down_on: Option<NaiveDate>,
-    pub status: String,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+crate::case_record_table!(Sentence, sentences, parent = case_id);
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -119,7 +104,7 @@ fn unpaired(amount: Option<i64>, currency: Option<&str>) -> Option<(&'static str
     }
 }
 
-fn check(amount: Option<i64>, currency: Option<&str>) -> Result<(), ApiError> {
+fn check(amount: Option<i64>, currency: Option<&str>) -> StoreResult<()> {
     let mut problems = Problems::new();
     if let Some((field, message)) = unpaired(amount, currency) {
         problems.add(field, message);
@@ -135,56 +120,82 @@ fn amount_with_currency(sentence: &CreateSentence) -> Result<(), ValidationError
     }
 }
 
-impl CreateSentence {
-    /// The sentence to insert; its rules were checked when the body was parsed.
-    pub fn into_new(self, case_id: &str) -> Result<NewSentence, ApiError> {
+impl CaseRecord for Sentence {
+    const KIND: &'static str = "sentence";
+    const COLLECTION: &'static str = "sentences";
+    const PARENT: Parent = Parent::Case;
+    type Create = CreateSentence;
+    type Update = UpdateSentence;
+    type View = Sentence;
+
+    fn defender_id(&self) -> Option<&str> {
+        Some(&self.defender_id)
+    }
+
+    /// Its rules across fields were checked when the body was parsed.
+    fn create(input: CreateSentence, parent: &ParentRef) -> StoreResult<Self> {
         let now = crate::db::now();
-        Ok(NewSentence {
+        Ok(Sentence {
             id: crate::db::new_id(),
-            case_id: case_id.into(),
-            defender_id: self.defender_id,
-            kind: self.kind.as_str().into(),
-            term_months: self.term_months,
-            amount: self.amount,
-            currency: self.currency,
-            description: self.description,
-            handed_down_on: self.handed_down_on,
-            status: self.status.as_str().into(),
+            case_id: parent.case_id.clone(),
+            defender_id: input.defender_id,
+            kind: input.kind.as_str().into(),
+            term_months: input.term_months,
+            amount: input.amount,
+            currency: input.currency,
+            description: input.description,
+            handed_down_on: input.handed_down_on,
+            status: input.status.as_str().into(),
             version: 1,
             created_at: now,
             updated_at: now,
         })
     }
-}
 
-impl UpdateSentence {
-    pub fn apply(self, current: &Sentence) -> Result<Sentence, ApiError> {
+    fn apply(patch: UpdateSentence, current: &Self) -> StoreResult<Self> {
         let mut next = current.clone();
-        if let Some(v) = self.kind {
-            next.kind = v.as_str().into();
-        }
-        if let Some(v) = self.term_months {
-            next.term_months = v;
-        }
-        if let Some(v) = self.amount {
-            next.amount = v;
-        }
-        if let Some(v) = self.currency {
-            next.currency = v;
-        }
-        if let Some(v) = self.description {
-            next.description = v;
-        }
-        if let Some(v) = self.handed_down_on {
-            next.handed_down_on = v;
-        }
-        if let Some(v) = self.status {
-            next.status = v.as_str().into();
-        }
+        set(&mut next.kind, patch.kind.map(|k| k.as_str().into()));
+        set(&mut next.term_months, patch.term_months);
+        set(&mut next.amount, patch.amount);
+        set(&mut next.currency, patch.currency);
+        set(&mut next.description, patch.description);
+        set(&mut next.handed_down_on, patch.handed_down_on);
+        set(&mut next.status, patch.status.map(|s| s.as_str().into()));
         check(next.amount, next.currency.as_deref())?;
-        next.version = current.version + 1;
-        next.updated_at = crate::db::now();
         Ok(next)
+    }
+
+    fn check(conn: &mut DbConnection, next: &Self, current: Option<&Self>) -> StoreResult<()> {
+        let previous = current.map(|c| c.defender_id.as_str());
+        crate::records::require_linked(conn, &next.case_id, &next.defender_id, previous)
+    }
+
+    fn created(&self, name: &str) -> Story {
+        let on = self
+            .handed_down_on
+            .map(|d| format!(" on {d}"))
+            .unwrap_or_default();
+        let title = format!("{name} sentenced to {}{on}", describe(self));
+        Story::new("sentence_handed_down", title)
+    }
+
+    fn updated(current: &Self, next: &Self, name: &str) -> Story {
+        if current.status != next.status {
+            let status = next.status.replace('_', " ");
+            let title = format!("Sentence of {name} ({}): {status}", describe(next));
+            Story::new("sentence_status_changed", title)
+        } else {
+            let title = format!("Sentence of {name} updated: {}", describe(next));
+            Story::new("sentence_updated", title)
+        }
+    }
+
+    fn deleted(&self, name: &str) -> Story {
+        let title = format!(
+            "Record of the sentence of {name} removed ({})",
+            describe(self)
+        );
+        Story::new("sentence_deleted", title)
     }
 }
 

@@ -1,17 +1,18 @@
 //! Trials: court proceedings in a case, each with its hearings.
 
-pub mod routes;
-pub mod store;
-
-use crate::error::ApiError;
+use crate::db::DbConnection;
 use crate::http::{nullable, present, Problems};
+use crate::records::{set, CaseRecord, Parent, ParentRef, Story};
+use crate::store::{StoreError, StoreResult};
 use crate::vocabulary::{TrialInstance, TrialOutcome, TrialStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, utoipa::ToSchema,
+)]
 #[diesel(table_name = crate::schema::trials, treat_none_as_null = true)]
 pub struct Trial {
     pub id: String,
@@ -30,22 +31,7 @@ pub struct Trial {
     pub updated_at: NaiveDateTime,
 }
 
-#[derive(Debug, Insertable)]
-#[diesel(table_name = crate::schema::trials)]
-pub struct NewTrial {
-    pub id: String,
-    pub case_id: String,
-    pub court: String,
-    pub city: Option<String>,
-    pub instance: String,
-    pub started_on: Option<NaiveDate>,
-    pub ended_on: Option<NaiveDate>,
-    pub status: String,
-    pub outcome: Option<String>,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-}
+crate::case_record_table!(Trial, trials, parent = case_id);
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -118,7 +104,7 @@ fn check(
     ended_on: Option<NaiveDate>,
     status: &str,
     outcome: Option<&str>,
-) -> Result<(), ApiError> {
+) -> StoreResult<()> {
     let mut problems = Problems::new();
     if let (Some(start), Some(end)) = (started_on, ended_on) {
         if end < start {
@@ -131,65 +117,117 @@ fn check(
     problems.into_result()
 }
 
-impl CreateTrial {
-    pub fn into_new(self, case_id: &str) -> Result<NewTrial, ApiError> {
-        let outcome = self.outcome.map(|o| o.as_str().to_string());
-        check(
-            self.started_on,
-            self.ended_on,
-            self.status.as_str(),
-            outcome.as_deref(),
-        )?;
+/// "first instance trial at Atyrau City Court No. 2, Atyrau"
+fn describe(trial: &Trial) -> String {
+    let place = trial
+        .city
+        .as_deref()
+        .map(|c| format!(", {c}"))
+        .unwrap_or_default();
+    let instance = trial.instance.replace('_', " ");
+    format!("{instance} trial at {}{place}", trial.court)
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+impl CaseRecord for Trial {
+    const KIND: &'static str = "trial";
+    const COLLECTION: &'static str = "trials";
+    const PARENT: Parent = Parent::Case;
+    type Create = CreateTrial;
+    type Update = UpdateTrial;
+    type View = Trial;
+
+    fn create(input: CreateTrial, parent: &ParentRef) -> StoreResult<Self> {
+        let outcome = input.outcome.map(|o| o.as_str().to_string());
+        let status = input.status.as_str();
+        check(input.started_on, input.ended_on, status, outcome.as_deref())?;
         let now = crate::db::now();
-        Ok(NewTrial {
+        Ok(Trial {
             id: crate::db::new_id(),
-            case_id: case_id.into(),
-            court: self.court,
-            city: self.city,
-            instance: self.instance.as_str().into(),
-            started_on: self.started_on,
-            ended_on: self.ended_on,
-            status: self.status.as_str().into(),
+            case_id: parent.case_id.clone(),
+            court: input.court,
+            city: input.city,
+            instance: input.instance.as_str().into(),
+            started_on: input.started_on,
+            ended_on: input.ended_on,
+            status: status.into(),
             outcome,
             version: 1,
             created_at: now,
             updated_at: now,
         })
     }
-}
 
-impl UpdateTrial {
-    pub fn apply(self, current: &Trial) -> Result<Trial, ApiError> {
+    fn apply(patch: UpdateTrial, current: &Self) -> StoreResult<Self> {
         let mut next = current.clone();
-        if let Some(v) = self.court {
-            next.court = v;
-        }
-        if let Some(v) = self.city {
-            next.city = v;
-        }
-        if let Some(v) = self.instance {
-            next.instance = v.as_str().into();
-        }
-        if let Some(v) = self.started_on {
-            next.started_on = v;
-        }
-        if let Some(v) = self.ended_on {
-            next.ended_on = v;
-        }
-        if let Some(v) = self.status {
-            next.status = v.as_str().into();
-        }
-        if let Some(v) = self.outcome {
-            next.outcome = v.map(|o| o.as_str().into());
-        }
-        check(
-            next.started_on,
-            next.ended_on,
-            &next.status,
-            next.outcome.as_deref(),
-        )?;
-        next.version = current.version + 1;
-        next.updated_at = crate::db::now();
+        set(&mut next.court, patch.court);
+        set(&mut next.city, patch.city);
+        set(
+            &mut next.instance,
+            patch.instance.map(|i| i.as_str().into()),
+        );
+        set(&mut next.started_on, patch.started_on);
+        set(&mut next.ended_on, patch.ended_on);
+        set(&mut next.status, patch.status.map(|s| s.as_str().into()));
+        set(
+            &mut next.outcome,
+            patch.outcome.map(|o| o.map(|o| o.as_str().into())),
+        );
+        let outcome = next.outcome.as_deref();
+        check(next.started_on, next.ended_on, &next.status, outcome)?;
         Ok(next)
+    }
+
+    /// A trial with hearings is kept: deleting each hearing records it in the story.
+    fn check_delete(conn: &mut DbConnection, trial: &Self) -> StoreResult<()> {
+        use crate::schema::hearings;
+        let sessions: i64 = hearings::table
+            .filter(hearings::trial_id.eq(&trial.id))
+            .count()
+            .get_result(conn)?;
+        if sessions > 0 {
+            return Err(StoreError::InUse(format!(
+                "the trial has {sessions} hearing(s); delete them first so the history records each"
+            )));
+        }
+        Ok(())
+    }
+
+    fn created(&self, _: &str) -> Story {
+        let when = self
+            .started_on
+            .map(|d| format!(", opening {d}"))
+            .unwrap_or_default();
+        let title = format!("{}{when}", capitalise(&describe(self)));
+        Story::new("trial_created", title)
+    }
+
+    fn updated(current: &Self, next: &Self, _: &str) -> Story {
+        if current.status != next.status || current.outcome != next.outcome {
+            let outcome = next
+                .outcome
+                .as_deref()
+                .map(|o| format!(": {}", o.replace('_', " ")))
+                .unwrap_or_default();
+            let title = format!("{} {}{outcome}", capitalise(&describe(next)), next.status);
+            Story::new("trial_status_changed", title)
+        } else {
+            let title = format!("{} updated", capitalise(&describe(next)));
+            Story::new("trial_updated", title)
+        }
+    }
+
+    fn deleted(&self, _: &str) -> Story {
+        Story::new(
+            "trial_deleted",
+            format!("Record of the {} removed", describe(self)),
+        )
     }
 }
