@@ -445,7 +445,13 @@ fn start_ceiling(url: &str, pool_size: u32) -> anyhow::Result<u16> {
     async fn case(db: web::Data<Db>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
         let id = id.into_inner();
         let detail = db
-            .read(move |conn| case_tracker::cases::store::detail(conn, &id, Visibility::Staff))
+            .read(move |conn| {
+                Ok(case_tracker::cases::store::detail(
+                    conn,
+                    &id,
+                    Visibility::Staff,
+                )?)
+            })
             .await?;
         Ok(HttpResponse::Ok().json(detail))
     }
@@ -1040,7 +1046,7 @@ fn fill_write(db: &Db, cases: usize) -> anyhow::Result<Follows> {
                 .unwrap_or_default();
             store::confirm(conn, &token)?;
         }
-        Ok(())
+        Ok::<(), case_tracker::store::StoreError>(())
     })?;
     analyze(&mut conn)?;
     for (_, list) in &follows {
@@ -1197,7 +1203,8 @@ fn serial_cost(db: &Db, case: &str, subscriptions: &[(String, String)]) -> anyho
                 } else {
                     let input: case_tracker::events::LogEvent = serde_json::from_str(EVENT_BODY)
                         .map_err(|e| ApiError::Internal(e.into()))?;
-                    case_tracker::events::store::log(conn, case, "bench", input).map(|_| ())
+                    case_tracker::events::store::log(conn, case, "bench", input)?;
+                    Ok(())
                 }
             })?;
             times.push(started.elapsed());

@@ -7,7 +7,7 @@
 //! instead of failing with "database is locked" when a read lock cannot be upgraded.
 
 use crate::configuration::DatabaseSettings;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::prelude::*;
@@ -249,9 +249,10 @@ impl Db {
 }
 
 /// A write transaction; on SQLite it starts with `BEGIN IMMEDIATE`.
-pub fn write_transaction<T, F>(conn: &mut DbConnection, f: F) -> ApiResult<T>
+pub fn write_transaction<T, E, F>(conn: &mut DbConnection, f: F) -> Result<T, E>
 where
-    F: FnOnce(&mut DbConnection) -> ApiResult<T>,
+    F: FnOnce(&mut DbConnection) -> Result<T, E>,
+    E: From<diesel::result::Error>,
 {
     let DbConnection::Sqlite(inner) = conn else {
         return conn.transaction(f);
@@ -259,9 +260,7 @@ where
     AnsiTransactionManager::begin_transaction_sql(inner, "BEGIN IMMEDIATE")?;
     let result = f(conn);
     let DbConnection::Sqlite(inner) = conn else {
-        return Err(ApiError::Internal(anyhow::anyhow!(
-            "connection changed backend"
-        )));
+        unreachable!("a connection keeps its backend");
     };
     match result {
         Ok(value) => {

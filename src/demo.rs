@@ -33,11 +33,18 @@ fn add<R: crate::records::CaseRecord>(
 }
 
 fn defender(conn: &mut DbConnection, body: Value) -> ApiResult<defenders::Defender> {
-    defenders::store::insert(conn, input::<defenders::CreateDefender>(body)?.into_new()?)
+    Ok(defenders::store::insert(
+        conn,
+        input::<defenders::CreateDefender>(body)?.into_new()?,
+    )?)
 }
 
 fn case(conn: &mut DbConnection, actor: &str, body: Value) -> ApiResult<cases::Case> {
-    cases::store::insert(conn, actor, input::<cases::CreateCase>(body)?.into_new()?)
+    Ok(cases::store::insert(
+        conn,
+        actor,
+        input::<cases::CreateCase>(body)?.into_new()?,
+    )?)
 }
 
 fn link(
@@ -53,10 +60,10 @@ fn link(
 }
 
 fn intervention(conn: &mut DbConnection, body: Value) -> ApiResult<interventions::Intervention> {
-    interventions::store::insert(
+    Ok(interventions::store::insert(
         conn,
         input::<interventions::CreateIntervention>(body)?.into_new()?,
-    )
+    )?)
 }
 
 /// Loads the demonstration cases unless they are already there; returns a summary.

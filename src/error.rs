@@ -176,13 +176,16 @@ impl ResponseError for ApiError {
 impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
-            StoreError::NotFound(_) => ApiError::NotFound(err.to_string()),
+            StoreError::NotFound(_) | StoreError::NotLinked(_) => {
+                ApiError::NotFound(err.to_string())
+            }
             StoreError::Stale(_) => ApiError::PreconditionFailed(err.to_string()),
             StoreError::Conflict(_) | StoreError::InUse(_) => ApiError::Conflict(err.to_string()),
             StoreError::Invalid(errors) => ApiError::Validation(errors),
             StoreError::Unavailable => ApiError::Unavailable("concurrent update, retry".into()),
             StoreError::Database(DieselError::NotFound) => ApiError::NotFound("not found".into()),
             StoreError::Database(other) => ApiError::Internal(other.into()),
+            StoreError::NoRandomness(_) => ApiError::Internal(anyhow::anyhow!("{err}")),
         }
     }
 }

@@ -8,8 +8,8 @@
 //! and put through a few rules that make common romanisation variants meet.
 
 use crate::db::DbConnection;
-use crate::error::ApiResult;
 use crate::schema::{case_defenders, cases, charges, countries, defenders, event_search, events};
+use crate::store::StoreResult;
 use diesel::prelude::*;
 use diesel::sql_types::{Double, Text};
 
@@ -86,7 +86,7 @@ struct Hit {
 /// and brings its events' rows up to date: adds missing ones, and changes those whose
 /// visibility to partners changed (the case or a defender became confidential, or
 /// stopped being so).
-pub fn reindex(conn: &mut DbConnection, case_id: &str) -> ApiResult<()> {
+pub fn reindex(conn: &mut DbConnection, case_id: &str) -> StoreResult<()> {
     let Some((title, summary, subjects, country, confidential)) = cases::table
         .find(case_id)
         .filter(cases::deleted_at.is_null())
@@ -185,7 +185,7 @@ fn reindex_events(
     case_id: &str,
     case_public: bool,
     hidden: &[String],
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     // (id, title, description, confidential, defender ids, indexed as public?)
     type Indexed = (String, String, Option<String>, bool, String, Option<bool>);
     let history: Vec<Indexed> = events::table
@@ -267,7 +267,7 @@ impl EventRow {
 }
 
 /// Inserts events' search rows in one statement (at most a few hundred at a time).
-pub fn insert_event_rows(conn: &mut DbConnection, rows: &[EventRow]) -> ApiResult<()> {
+pub fn insert_event_rows(conn: &mut DbConnection, rows: &[EventRow]) -> StoreResult<()> {
     for chunk in rows.chunks(500) {
         let insert = diesel::insert_into(event_search::table).values(chunk);
         match conn {
@@ -285,7 +285,7 @@ pub fn append_event(
     conn: &mut DbConnection,
     event: &crate::events::NewEvent,
     public: bool,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     let row = EventRow::new(
         &event.id,
         &event.case_id,
@@ -301,7 +301,7 @@ pub fn store_document(
     case_id: &str,
     body: &str,
     public_body: &str,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     let sql = match conn {
         DbConnection::Sqlite(_) => {
             "INSERT INTO case_search (case_id, body, public_body) VALUES (?, ?, ?) \
@@ -329,7 +329,7 @@ pub fn matching_cases(
     q: &str,
     visibility: crate::auth::Visibility,
     limit: i64,
-) -> ApiResult<Vec<(String, f64)>> {
+) -> StoreResult<Vec<(String, f64)>> {
     let mut terms = query_terms(q);
     // Folded terms are ASCII letters and digits, which is what lets them be written
     // into the statement below; anything else is dropped, never quoted.
@@ -425,7 +425,7 @@ pub fn matching_cases(
 }
 
 /// Indexes the cases that have no search document yet (after an upgrade).
-pub fn index_missing(conn: &mut DbConnection) -> ApiResult<usize> {
+pub fn index_missing(conn: &mut DbConnection) -> StoreResult<usize> {
     #[derive(QueryableByName)]
     struct Missing {
         #[diesel(sql_type = Text)]

@@ -367,7 +367,7 @@ pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
     if pending {
         return Err(ApiError::Unavailable("migrations are pending".into()));
     }
-    let backlog = db.read(alerts::store::backlog).await?;
+    let backlog = db.read(|conn| Ok(alerts::store::backlog(conn)?)).await?;
     Ok(HttpResponse::Ok()
         .json(serde_json::json!({"status": "ready", "database": backend, "alerts": backlog})))
 }

@@ -71,6 +71,9 @@ pub enum StoreError {
     /// The database refused the write.
     #[error("{}", conflict_text(*.0))]
     Conflict(Conflict),
+    /// Two records that are not linked, as a request to unlink them assumed.
+    #[error("the {0} is not linked to this case")]
+    NotLinked(&'static str),
     /// The record is still needed by others; the text says by what.
     #[error("{0}")]
     InUse(String),
@@ -79,6 +82,9 @@ pub enum StoreError {
     /// A passing condition (a lock, a restart): the same request may succeed later.
     #[error("the database is busy or unavailable")]
     Unavailable,
+    /// The system gave no random bytes for a secret.
+    #[error("no randomness: {0}")]
+    NoRandomness(String),
     #[error("database error")]
     Database(#[source] DieselError),
 }

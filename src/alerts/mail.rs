@@ -4,7 +4,6 @@
 use super::Alert;
 use crate::configuration::{AlertSettings, SmtpSecurity};
 use crate::db::DbConnection;
-use crate::error::ApiResult;
 use crate::schema::{events as e, subscribers as sr, subscriptions as s};
 use crate::subscriptions::{Subscriber, Subscription};
 use crate::vocabulary::{AlertKind, AlertStatus};
@@ -557,7 +556,11 @@ fn country_name(conn: &mut DbConnection, code: &str) -> anyhow::Result<String> {
 }
 
 /// Why a subscriber gets an email, in words: "you follow ...".
-pub fn describe_target(conn: &mut DbConnection, scope: &str, target: &str) -> ApiResult<String> {
+pub fn describe_target(
+    conn: &mut DbConnection,
+    scope: &str,
+    target: &str,
+) -> crate::store::StoreResult<String> {
     Ok(match scope {
         "case" => {
             let title = crate::cases::store::get(conn, target)

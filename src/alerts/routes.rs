@@ -51,7 +51,7 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<AlertQuery>) -> ApiResult<H
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db
-        .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
+        .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |a| vec![a.id.clone()])))
 }
@@ -68,6 +68,6 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<AlertQuery>) -> ApiResult<H
 #[post("/alerts/{id}/retry")]
 pub async fn retry(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let alert = db.write(move |conn| store::retry(conn, &id)).await?;
+    let alert = db.write(move |conn| Ok(store::retry(conn, &id)?)).await?;
     Ok(HttpResponse::Ok().json(alert))
 }

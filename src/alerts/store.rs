@@ -1,11 +1,11 @@
 use super::{Alert, Backlog, NewAlert};
 use crate::cases::Case;
 use crate::db::{now, DbConnection};
-use crate::error::{conflict, not_found, ApiResult};
 use crate::events::NewEvent;
 use crate::schema::{
     alerts as a, cases as c, hearings as h, subscribers as sr, subscriptions as s,
 };
+use crate::store::{StoreError, StoreResult};
 use crate::subscriptions::Subscription;
 use crate::vocabulary::{AlertKind, AlertStatus, Delivery};
 use chrono::NaiveDateTime;
@@ -20,7 +20,7 @@ pub fn enqueue_for_event(
     conn: &mut DbConnection,
     event: &NewEvent,
     case: &Case,
-) -> ApiResult<usize> {
+) -> StoreResult<usize> {
     let alerts: Vec<NewAlert> = matching_subscriptions(conn, case)?
         .into_iter()
         .map(|subscription| {
@@ -42,7 +42,7 @@ pub fn enqueue_for_event(
 }
 
 /// A case that alerts may speak of: it exists and is not confidential.
-pub fn public_case(conn: &mut DbConnection, case_id: &str) -> ApiResult<Option<Case>> {
+pub fn public_case(conn: &mut DbConnection, case_id: &str) -> StoreResult<Option<Case>> {
     Ok(c::table
         .find(case_id)
         .filter(c::deleted_at.is_null())
@@ -57,7 +57,7 @@ pub fn public_case(conn: &mut DbConnection, case_id: &str) -> ApiResult<Option<C
 pub fn matching_subscriptions(
     conn: &mut DbConnection,
     case: &Case,
-) -> ApiResult<Vec<Subscription>> {
+) -> StoreResult<Vec<Subscription>> {
     let subjects = crate::domain::from_json_list(&case.subjects);
     let found: Vec<Subscription> = s::table
         .inner_join(sr::table)
@@ -93,13 +93,13 @@ pub fn matching_subscriptions(
 }
 
 /// Inserts an alert unless one with its dedupe key exists; returns 1 if inserted.
-fn insert(conn: &mut DbConnection, alert: &NewAlert) -> ApiResult<usize> {
+fn insert(conn: &mut DbConnection, alert: &NewAlert) -> StoreResult<usize> {
     insert_all(conn, std::slice::from_ref(alert))
 }
 
 /// Inserts alerts in one statement, skipping those whose dedupe key exists; returns
 /// how many were inserted.
-fn insert_all(conn: &mut DbConnection, alerts: &[NewAlert]) -> ApiResult<usize> {
+fn insert_all(conn: &mut DbConnection, alerts: &[NewAlert]) -> StoreResult<usize> {
     if alerts.is_empty() {
         return Ok(0);
     }
@@ -114,7 +114,7 @@ fn insert_all(conn: &mut DbConnection, alerts: &[NewAlert]) -> ApiResult<usize> 
 }
 
 /// Queues the email with a subscriber's confirmation link.
-pub fn enqueue_confirmation(conn: &mut DbConnection, subscriber_id: &str) -> ApiResult<()> {
+pub fn enqueue_confirmation(conn: &mut DbConnection, subscriber_id: &str) -> StoreResult<()> {
     let key = format!("confirmation:{subscriber_id}:{}", crate::db::new_id());
     insert(
         conn,
@@ -131,7 +131,7 @@ pub fn due_reminders(
     conn: &mut DbConnection,
     at: NaiveDateTime,
     days: i64,
-) -> ApiResult<Vec<NewAlert>> {
+) -> StoreResult<Vec<NewAlert>> {
     let upcoming: Vec<(String, NaiveDateTime, Case)> = h::table
         .inner_join(c::table)
         .filter(h::status.eq("scheduled"))
@@ -170,7 +170,7 @@ pub fn due_reminders(
 }
 
 /// Queues reminders from `due_reminders`; one queued meanwhile is skipped.
-pub fn queue_reminders(conn: &mut DbConnection, due: &[NewAlert]) -> ApiResult<usize> {
+pub fn queue_reminders(conn: &mut DbConnection, due: &[NewAlert]) -> StoreResult<usize> {
     let mut queued = 0;
     for alert in due {
         queued += insert(conn, alert)?;
@@ -179,7 +179,7 @@ pub fn queue_reminders(conn: &mut DbConnection, due: &[NewAlert]) -> ApiResult<u
 }
 
 /// Whether daily changes recorded before `slot` wait for their digest.
-pub fn digest_due(conn: &mut DbConnection, slot: NaiveDateTime) -> ApiResult<bool> {
+pub fn digest_due(conn: &mut DbConnection, slot: NaiveDateTime) -> StoreResult<bool> {
     let waiting: i64 = a::table
         .filter(a::status.eq(AlertStatus::Pending.as_str()))
         .filter(a::kind.eq(AlertKind::Event.as_str()))
@@ -193,7 +193,7 @@ pub fn digest_due(conn: &mut DbConnection, slot: NaiveDateTime) -> ApiResult<boo
 
 /// Gathers the daily changes recorded before `slot` (the latest digest time) into one
 /// digest alert per subscriber. Returns the number of digests made.
-pub fn bundle_digests(conn: &mut DbConnection, slot: NaiveDateTime) -> ApiResult<usize> {
+pub fn bundle_digests(conn: &mut DbConnection, slot: NaiveDateTime) -> StoreResult<usize> {
     macro_rules! waiting {
         () => {
             a::table
@@ -241,7 +241,7 @@ pub fn claim(
     at: NaiveDateTime,
     limit: i64,
     lease: chrono::Duration,
-) -> ApiResult<Vec<Alert>> {
+) -> StoreResult<Vec<Alert>> {
     macro_rules! due {
         () => {
             a::table
@@ -275,17 +275,17 @@ pub fn claim(
         .load(conn)?)
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Alert> {
+pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Alert> {
     a::table
         .find(id)
         .select(Alert::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found("alert"))
+        .ok_or_else(|| StoreError::NotFound("alert"))
 }
 
 /// The daily changes a digest carries, oldest first.
-pub fn members(conn: &mut DbConnection, digest_id: &str) -> ApiResult<Vec<Alert>> {
+pub fn members(conn: &mut DbConnection, digest_id: &str) -> StoreResult<Vec<Alert>> {
     Ok(a::table
         .filter(a::digest_id.eq(digest_id))
         .select(Alert::as_select())
@@ -294,7 +294,7 @@ pub fn members(conn: &mut DbConnection, digest_id: &str) -> ApiResult<Vec<Alert>
 }
 
 /// Records a delivered alert (and the changes its digest carried).
-pub fn mark_sent(conn: &mut DbConnection, alert: &Alert, carried: &[String]) -> ApiResult<()> {
+pub fn mark_sent(conn: &mut DbConnection, alert: &Alert, carried: &[String]) -> StoreResult<()> {
     let at = now();
     diesel::update(a::table.find(&alert.id))
         .set((
@@ -319,7 +319,7 @@ pub fn mark_attempt_failed(
     alert: &Alert,
     error: &str,
     next: Option<NaiveDateTime>,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     let status = match next {
         Some(_) => AlertStatus::Pending,
         None => AlertStatus::Failed,
@@ -342,7 +342,7 @@ pub fn mark_skipped(
     ids: &[String],
     status: AlertStatus,
     reason: &str,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     diesel::update(a::table.filter(a::id.eq_any(ids)))
         .set((
             a::status.eq(status.as_str()),
@@ -354,10 +354,10 @@ pub fn mark_skipped(
 }
 
 /// Puts a failed alert back in the queue, due now, with a fresh set of attempts.
-pub fn retry(conn: &mut DbConnection, id: &str) -> ApiResult<Alert> {
+pub fn retry(conn: &mut DbConnection, id: &str) -> StoreResult<Alert> {
     let alert = get(conn, id)?;
     if alert.status != AlertStatus::Failed.as_str() {
-        return Err(conflict(format!(
+        return Err(StoreError::InUse(format!(
             "only a failed alert can be retried; this one is {}",
             alert.status
         )));
@@ -385,7 +385,7 @@ pub fn list(
     filter: &Filter,
     after: Option<&str>,
     limit: i64,
-) -> ApiResult<Vec<Alert>> {
+) -> StoreResult<Vec<Alert>> {
     let mut query = a::table.select(Alert::as_select()).into_boxed();
     if let Some(status) = filter.status {
         query = query.filter(a::status.eq(status.as_str()));
@@ -402,8 +402,8 @@ pub fn list(
     Ok(query.order(a::id).limit(limit).load(conn)?)
 }
 
-pub fn backlog(conn: &mut DbConnection) -> ApiResult<Backlog> {
-    let count = |conn: &mut DbConnection, status: AlertStatus| -> ApiResult<i64> {
+pub fn backlog(conn: &mut DbConnection) -> StoreResult<Backlog> {
+    let count = |conn: &mut DbConnection, status: AlertStatus| -> StoreResult<i64> {
         Ok(a::table
             .filter(a::status.eq(status.as_str()))
             .count()

@@ -111,18 +111,18 @@ impl Worker {
         let due = store::due_reminders(&mut conn, at, self.settings.reminder_days)?;
         if !due.is_empty() {
             self.db
-                .transaction(&mut conn, |c| store::queue_reminders(c, &due))?;
+                .transaction(&mut conn, |c| Ok(store::queue_reminders(c, &due)?))?;
         }
         let slot = last_digest_slot(at, self.settings.digest_hour_utc);
         if store::digest_due(&mut conn, slot)? {
             self.db
-                .transaction(&mut conn, |c| store::bundle_digests(c, slot))?;
+                .transaction(&mut conn, |c| Ok(store::bundle_digests(c, slot)?))?;
         }
         let lease = Duration::seconds(self.settings.lease_seconds.max(1) as i64);
         let batch = self.settings.batch_size.max(1);
         let claimed = self
             .db
-            .transaction(&mut conn, |c| store::claim(c, at, batch, lease))?;
+            .transaction(&mut conn, |c| Ok(store::claim(c, at, batch, lease)?))?;
         drop(conn);
         // One sender per pooled SMTP connection: a message spends most of its time
         // waiting on the network, so connections are used side by side.
@@ -177,7 +177,7 @@ impl Worker {
                 reason,
                 ids,
             } => {
-                self.write(|c| store::mark_skipped(c, &ids, status, &reason))?;
+                self.write(|c| Ok(store::mark_skipped(c, &ids, status, &reason)?))?;
                 tracing::info!(alert = %alert.id, %status, %reason, "alert not sent");
                 pass.skipped += 1;
             }
@@ -196,7 +196,7 @@ impl Worker {
                                 "the change may no longer be sent",
                             )?;
                         }
-                        store::mark_sent(c, alert, &carried)
+                        Ok(store::mark_sent(c, alert, &carried)?)
                     })?;
                     tracing::info!(alert = %alert.id, kind = %alert.kind, "alert sent");
                     pass.sent += 1;
@@ -205,7 +205,9 @@ impl Worker {
                     let attempts = alert.attempts + 1;
                     let next = (!error.permanent && attempts < self.settings.max_attempts)
                         .then(|| now() + self.backoff(attempts));
-                    self.write(|c| store::mark_attempt_failed(c, alert, &error.message, next))?;
+                    self.write(|c| {
+                        Ok(store::mark_attempt_failed(c, alert, &error.message, next)?)
+                    })?;
                     match next {
                         Some(at) => {
                             tracing::warn!(alert = %alert.id, attempts, error = %error.message, retry_at = %at, "alert delivery failed; will retry");

@@ -109,7 +109,7 @@ async fn find_token(
     let generation = tokens.generation();
     let lookup = hash.clone();
     let token = db
-        .read(move |conn| store::authenticate(conn, &lookup))
+        .read(move |conn| Ok(store::authenticate(conn, &lookup)?))
         .await?;
     if let Some(token) = &token {
         tokens.put(token, generation);

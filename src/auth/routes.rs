@@ -36,7 +36,7 @@ pub async fn create(
     }
     problems.into_result()?;
     let issued = db
-        .write(move |conn| store::issue(conn, request, &admin.name))
+        .write(move |conn| Ok(store::issue(conn, request, &admin.name)?))
         .await?;
     Ok(HttpResponse::Created().json(issued))
 }
@@ -54,7 +54,7 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<PageQuery>) -> ApiResult<Ht
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db
-        .read(move |conn| store::list(conn, after.as_deref(), fetch))
+        .read(move |conn| Ok(store::list(conn, after.as_deref(), fetch)?))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |t| vec![t.id.clone()])))
 }
@@ -75,7 +75,7 @@ pub async fn revoke(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    db.write(move |conn| store::revoke(conn, &id, &admin.name))
+    db.write(move |conn| Ok(store::revoke(conn, &id, &admin.name)?))
         .await?;
     tokens.revoked();
     Ok(HttpResponse::NoContent().finish())
@@ -125,7 +125,7 @@ pub async fn audit(db: web::Data<Db>, query: ApiQuery<AuditQuery>) -> ApiResult<
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db
-        .read(move |conn| store::audit_page(conn, &filter, after.as_deref(), fetch))
+        .read(move |conn| Ok(store::audit_page(conn, &filter, after.as_deref(), fetch)?))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| vec![e.id.clone()])))
 }

@@ -1,7 +1,7 @@
 use super::{CreateToken, IssuedToken, Token};
 use crate::db::{new_id, now, DbConnection};
-use crate::error::{internal, not_found, ApiResult};
 use crate::schema::{api_tokens::dsl as t, audit_log};
+use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
 
 /// Issues a token; the secret in the result is not stored anywhere.
@@ -9,9 +9,8 @@ pub fn issue(
     conn: &mut DbConnection,
     request: CreateToken,
     created_by: &str,
-) -> ApiResult<IssuedToken> {
-    let secret =
-        super::new_secret().map_err(|e| internal(anyhow::anyhow!("no randomness: {e}")))?;
+) -> StoreResult<IssuedToken> {
+    let secret = super::new_secret().map_err(|e| StoreError::NoRandomness(e.to_string()))?;
     let subscriber_id = match &request.subscriber {
         None => None,
         Some(subscriber) => {
@@ -37,17 +36,17 @@ pub fn issue(
     })
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Token> {
+pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Token> {
     t::api_tokens
         .find(id)
         .select(Token::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found("token"))
+        .ok_or_else(|| StoreError::NotFound("token"))
 }
 
 /// The token with this secret hash, if it is neither revoked nor expired.
-pub fn authenticate(conn: &mut DbConnection, secret_hash: &str) -> ApiResult<Option<Token>> {
+pub fn authenticate(conn: &mut DbConnection, secret_hash: &str) -> StoreResult<Option<Token>> {
     let token: Option<Token> = t::api_tokens
         .filter(t::secret_hash.eq(secret_hash))
         .select(Token::as_select())
@@ -59,7 +58,7 @@ pub fn authenticate(conn: &mut DbConnection, secret_hash: &str) -> ApiResult<Opt
     }))
 }
 
-pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> ApiResult<Vec<Token>> {
+pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> StoreResult<Vec<Token>> {
     let mut query = t::api_tokens.select(Token::as_select()).into_boxed();
     if let Some(after) = after {
         query = query.filter(t::id.gt(after.to_string()));
@@ -68,7 +67,7 @@ pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> ApiResu
 }
 
 /// Revokes a token; revoking it again changes nothing.
-pub fn revoke(conn: &mut DbConnection, id: &str, by: &str) -> ApiResult<Token> {
+pub fn revoke(conn: &mut DbConnection, id: &str, by: &str) -> StoreResult<Token> {
     let token = get(conn, id)?;
     if token.revoked_at.is_none() {
         diesel::update(t::api_tokens.find(id))
@@ -104,7 +103,7 @@ pub fn audit_page(
     filter: &AuditFilter,
     after: Option<&str>,
     limit: i64,
-) -> ApiResult<Vec<AuditEntry>> {
+) -> StoreResult<Vec<AuditEntry>> {
     let mut query = audit_log::table
         .select(AuditEntry::as_select())
         .into_boxed();

@@ -4,8 +4,8 @@ pub mod routes;
 pub mod store;
 
 use crate::domain::to_json_list;
-use crate::error::ApiError;
 use crate::http::{nullable, present, Problems};
+use crate::store::StoreResult;
 use crate::vocabulary::{CaseRole, CaseStatus, ClosedReason};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -150,16 +150,16 @@ fn closing_rule(case: &CreateCase) -> Result<(), validator::ValidationError> {
 }
 
 /// The same rule on a case as a PATCH leaves it.
-fn check(status: &str, closed_reason: Option<&str>) -> Result<(), ApiError> {
+fn check(status: &str, closed_reason: Option<&str>) -> StoreResult<()> {
     let mut problems = Problems::new();
     if let Some(message) = closing_problem(status, closed_reason) {
         problems.add("closed_reason", message);
     }
-    Ok(problems.into_result()?)
+    problems.into_result()
 }
 
 impl CreateCase {
-    pub fn into_new(self) -> Result<NewCase, ApiError> {
+    pub fn into_new(self) -> StoreResult<NewCase> {
         let closed_reason = self.closed_reason.map(|r| r.as_str().to_string());
         let now = crate::db::now();
         Ok(NewCase {
@@ -180,7 +180,7 @@ impl CreateCase {
 }
 
 impl UpdateCase {
-    pub fn apply(self, current: &Case) -> Result<Case, ApiError> {
+    pub fn apply(self, current: &Case) -> StoreResult<Case> {
         let mut next = current.clone();
         let subjects = self
             .subjects

@@ -116,7 +116,7 @@ pub async fn list(
     if let Some(text) = q.q {
         let limit = usize::try_from(fetch).unwrap_or(usize::MAX);
         let rows = db
-            .read(move |conn| store::search(conn, &filter, &text, search_after, limit))
+            .read(move |conn| Ok(store::search(conn, &filter, &text, search_after, limit)?))
             .await?;
         let page = Page::from_rows(rows, &page, |(case, rank)| {
             vec![rank.to_string(), case.id.clone()]
@@ -127,7 +127,7 @@ pub async fn list(
     }
     let after = page.after.as_ref().map(|k| k[0].clone());
     let rows = db
-        .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
+        .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
     let page = Page::from_rows(rows, &page, |c| vec![c.id.clone()]);
     crate::auth::note_confidential_reads(&req, page.items.iter());
@@ -150,7 +150,7 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let new = body.0.into_new()?;
     let case = db
-        .write(move |conn| store::insert(conn, &actor.0, new))
+        .write(move |conn| Ok(store::insert(conn, &actor.0, new)?))
         .await?;
     Ok(created(
         &req,
@@ -175,7 +175,9 @@ pub async fn get(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let detail = db.read(move |conn| store::detail(conn, &id, vis)).await?;
+    let detail = db
+        .read(move |conn| Ok(store::detail(conn, &id, vis)?))
+        .await?;
     note_confidential_reads(&req, [&detail.case]);
     note_confidential_reads(&req, detail.defenders.iter().map(|d| &d.defender));
     Ok(ok_versioned(detail.case.version, &redact(vis, &detail)))
@@ -231,7 +233,7 @@ pub async fn delete(
     db.write(move |conn| {
         let case = store::get(conn, &id)?;
         precondition.check(case.version)?;
-        store::delete(conn, &actor.0, &case)
+        Ok(store::delete(conn, &actor.0, &case)?)
     })
     .await?;
     Ok(no_content())
@@ -261,7 +263,9 @@ pub async fn link_defender(
             let case = store::get(conn, &case_id)?;
             let defender = crate::defenders::store::find(conn, &defender_id)?
                 .ok_or_else(|| crate::error::not_found("defender"))?;
-            store::link_defender(conn, &actor.0, &case, &defender, role)
+            Ok(store::link_defender(
+                conn, &actor.0, &case, &defender, role,
+            )?)
         })
         .await?;
     let mut response = if is_new {
@@ -291,7 +295,7 @@ pub async fn unlink_defender(
         let case = store::get(conn, &case_id)?;
         let defender = crate::defenders::store::find(conn, &defender_id)?
             .ok_or_else(|| crate::error::not_found("defender"))?;
-        store::unlink_defender(conn, &actor.0, &case, &defender)
+        Ok(store::unlink_defender(conn, &actor.0, &case, &defender)?)
     })
     .await?;
     Ok(no_content())

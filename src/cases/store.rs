@@ -1,9 +1,9 @@
 use super::{Case, CaseDefender, CaseDefenderLink, CaseDetail, NewCase, TrialWithHearings};
 use crate::auth::Visibility;
 use crate::db::DbConnection;
-use crate::error::{conflict, not_found, ApiError, ApiResult};
 use crate::events::{diff, store::record, ChangeRecord};
 use crate::schema::{case_defenders as cd, cases::dsl as c, charges, defenders, sentences};
+use crate::store::{StoreError, StoreResult};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -59,7 +59,7 @@ pub fn list(
     filter: &CaseFilter,
     after: Option<&str>,
     limit: i64,
-) -> ApiResult<Vec<Case>> {
+) -> StoreResult<Vec<Case>> {
     let mut query = filtered(filter);
     if let Some(after) = after {
         query = query.filter(c::id.gt(after.to_string()));
@@ -82,7 +82,7 @@ pub fn search(
     q: &str,
     after: Option<(f64, String)>,
     limit: usize,
-) -> ApiResult<Vec<(Case, f64)>> {
+) -> StoreResult<Vec<(Case, f64)>> {
     let mut hits = crate::search::matching_cases(conn, q, filter.visibility, SEARCH_CAP)?;
     // Hits come in (rank, id) order, the order of the pages.
     if let Some((rank, id)) = &after {
@@ -118,17 +118,17 @@ pub fn search(
 
 /// A case `visibility` may see: a confidential one is "not found" for partners, exactly
 /// like a missing one.
-pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<Case> {
+pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> StoreResult<Case> {
     let case = get(conn, id)?;
     if case.confidential && visibility.is_public() {
-        return Err(not_found("case"));
+        return Err(StoreError::NotFound("case"));
     }
     Ok(case)
 }
 
 /// The confidential cases among `ids`, as the audit log names them: what a staff read
 /// across cases (a defender's history) touched.
-pub fn confidential_among(conn: &mut DbConnection, ids: &[&str]) -> ApiResult<Vec<String>> {
+pub fn confidential_among(conn: &mut DbConnection, ids: &[&str]) -> StoreResult<Vec<String>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -144,17 +144,17 @@ pub fn confidential_among(conn: &mut DbConnection, ids: &[&str]) -> ApiResult<Ve
 pub use crate::records::hidden_defenders;
 
 /// A case that has not been deleted.
-pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Case> {
+pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Case> {
     c::cases
         .find(id)
         .filter(c::deleted_at.is_null())
         .select(Case::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found("case"))
+        .ok_or_else(|| StoreError::NotFound("case"))
 }
 
-pub fn insert(conn: &mut DbConnection, actor: &str, new: NewCase) -> ApiResult<Case> {
+pub fn insert(conn: &mut DbConnection, actor: &str, new: NewCase) -> StoreResult<Case> {
     diesel::insert_into(c::cases).values(&new).execute(conn)?;
     let case = get(conn, &new.id)?;
     record(
@@ -173,7 +173,12 @@ pub fn insert(conn: &mut DbConnection, actor: &str, new: NewCase) -> ApiResult<C
     Ok(case)
 }
 
-pub fn update(conn: &mut DbConnection, actor: &str, current: &Case, next: &Case) -> ApiResult<()> {
+pub fn update(
+    conn: &mut DbConnection,
+    actor: &str,
+    current: &Case,
+    next: &Case,
+) -> StoreResult<()> {
     let written = diesel::update(
         c::cases
             .find(&next.id)
@@ -182,9 +187,7 @@ pub fn update(conn: &mut DbConnection, actor: &str, current: &Case, next: &Case)
     .set(next)
     .execute(conn)?;
     if written == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the case was changed by someone else meanwhile; fetch it again".into(),
-        ));
+        return Err(StoreError::Stale("case"));
     }
     let changes = diff(Some(current), Some(next));
     if changes.is_empty() {
@@ -221,7 +224,7 @@ pub fn update(conn: &mut DbConnection, actor: &str, current: &Case, next: &Case)
 }
 
 /// Marks a case deleted. Its timeline stays, and ends with the deletion.
-pub fn delete(conn: &mut DbConnection, actor: &str, case: &Case) -> ApiResult<()> {
+pub fn delete(conn: &mut DbConnection, actor: &str, case: &Case) -> StoreResult<()> {
     let now = crate::db::now();
     let written = diesel::update(c::cases.find(&case.id).filter(c::version.eq(case.version)))
         .set((
@@ -231,9 +234,7 @@ pub fn delete(conn: &mut DbConnection, actor: &str, case: &Case) -> ApiResult<()
         ))
         .execute(conn)?;
     if written == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the case was changed meanwhile".into(),
-        ));
+        return Err(StoreError::Stale("case"));
     }
     record(
         conn,
@@ -252,7 +253,7 @@ pub fn delete(conn: &mut DbConnection, actor: &str, case: &Case) -> ApiResult<()
 
 /// Marks the case as changed for `updated_since`, when one of its records changes;
 /// returns 0 if there is no such case (or it was deleted).
-pub fn touch(conn: &mut DbConnection, case_id: &str) -> ApiResult<usize> {
+pub fn touch(conn: &mut DbConnection, case_id: &str) -> StoreResult<usize> {
     Ok(diesel::update(c::cases.find(case_id))
         .filter(c::deleted_at.is_null())
         .set(c::updated_at.eq(crate::db::now()))
@@ -263,7 +264,7 @@ pub fn find_link(
     conn: &mut DbConnection,
     case_id: &str,
     defender_id: &str,
-) -> ApiResult<Option<CaseDefenderLink>> {
+) -> StoreResult<Option<CaseDefenderLink>> {
     Ok(cd::table
         .find((case_id, defender_id))
         .select(CaseDefenderLink::as_select())
@@ -279,7 +280,7 @@ pub fn link_defender(
     case: &Case,
     defender: &crate::defenders::Defender,
     role: &str,
-) -> ApiResult<(CaseDefenderLink, bool)> {
+) -> StoreResult<(CaseDefenderLink, bool)> {
     let existing = find_link(conn, &case.id, &defender.id)?;
     let (link, is_new, kind, title) = match existing {
         Some(link) if link.role == role => return Ok((link, false)),
@@ -333,9 +334,8 @@ pub fn unlink_defender(
     actor: &str,
     case: &Case,
     defender: &crate::defenders::Defender,
-) -> ApiResult<()> {
-    let link = find_link(conn, &case.id, &defender.id)?
-        .ok_or_else(|| ApiError::NotFound("the defender is not linked to this case".into()))?;
+) -> StoreResult<()> {
+    let link = find_link(conn, &case.id, &defender.id)?.ok_or(StoreError::NotLinked("defender"))?;
     let charges: i64 = charges::table
         .filter(charges::case_id.eq(&case.id))
         .filter(charges::defender_id.eq(&defender.id))
@@ -347,7 +347,7 @@ pub fn unlink_defender(
         .count()
         .get_result(conn)?;
     if charges + sentences > 0 {
-        return Err(conflict(format!(
+        return Err(StoreError::InUse(format!(
             "the defender has {charges} charge(s) and {sentences} sentence(s) in this case; delete those first"
         )));
     }
@@ -372,7 +372,7 @@ pub fn unlink_defender(
     )
 }
 
-pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<CaseDefender>> {
+pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<CaseDefender>> {
     let rows: Vec<(crate::defenders::Defender, String)> = cd::table
         .inner_join(defenders::table)
         .filter(cd::case_id.eq(case_id))
@@ -390,7 +390,11 @@ pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<Cas
 
 /// The case with all its records as `visibility` may see them, read in one
 /// transaction so the parts agree.
-pub fn detail(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<CaseDetail> {
+pub fn detail(
+    conn: &mut DbConnection,
+    id: &str,
+    visibility: Visibility,
+) -> StoreResult<CaseDetail> {
     use crate::records::{of_case, CaseAccess};
     conn.transaction(|conn| {
         let case = visible(conn, id, visibility)?;
@@ -421,7 +425,7 @@ pub fn detail(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiR
     })
 }
 
-pub fn find_by_title(conn: &mut DbConnection, title: &str) -> ApiResult<Option<Case>> {
+pub fn find_by_title(conn: &mut DbConnection, title: &str) -> StoreResult<Option<Case>> {
     Ok(c::cases
         .filter(c::title.eq(title))
         .filter(c::deleted_at.is_null())

@@ -31,7 +31,7 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<CountryQuery>) -> ApiResult
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db
-        .read(move |conn| store::list(conn, after.as_deref(), fetch))
+        .read(move |conn| Ok(store::list(conn, after.as_deref(), fetch)?))
         .await?;
     let page = Page::from_rows(rows, &page, |c| vec![c.code.clone()]);
     Ok(HttpResponse::Ok().json(page))
@@ -48,7 +48,7 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<CountryQuery>) -> ApiResult
 pub async fn get(db: web::Data<Db>, code: web::Path<String>) -> ApiResult<HttpResponse> {
     let code = code.into_inner();
     let country = db
-        .read(move |conn| store::get(conn, &code))
+        .read(move |conn| Ok(store::get(conn, &code)?))
         .await?
         .ok_or_else(|| not_found("country"))?;
     Ok(HttpResponse::Ok().json(country))

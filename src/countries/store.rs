@@ -1,12 +1,12 @@
 use super::Country;
 use crate::db::DbConnection;
-use crate::error::ApiResult;
 use crate::schema::countries::dsl as c;
+use crate::store::StoreResult;
 use diesel::prelude::*;
 use std::collections::HashSet;
 
 /// Inserts the countries of the ISO list that the table lacks.
-pub fn sync(conn: &mut DbConnection) -> ApiResult<()> {
+pub fn sync(conn: &mut DbConnection) -> StoreResult<()> {
     let present: HashSet<String> = c::countries
         .select(c::code)
         .load(conn)?
@@ -28,7 +28,7 @@ pub fn sync(conn: &mut DbConnection) -> ApiResult<()> {
     Ok(())
 }
 
-pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> ApiResult<Vec<Country>> {
+pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> StoreResult<Vec<Country>> {
     let mut query = c::countries
         .select(Country::as_select())
         .order(c::code)
@@ -40,7 +40,7 @@ pub fn list(conn: &mut DbConnection, after: Option<&str>, limit: i64) -> ApiResu
     Ok(query.load(conn)?)
 }
 
-pub fn get(conn: &mut DbConnection, code: &str) -> ApiResult<Option<Country>> {
+pub fn get(conn: &mut DbConnection, code: &str) -> StoreResult<Option<Country>> {
     Ok(c::countries
         .find(code.to_uppercase())
         .select(Country::as_select())

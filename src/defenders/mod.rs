@@ -139,7 +139,7 @@ pub fn search_names(name: &str, other_names: &[String]) -> String {
 }
 
 impl CreateDefender {
-    pub fn into_new(self) -> Result<NewDefender, crate::error::ApiError> {
+    pub fn into_new(self) -> crate::store::StoreResult<NewDefender> {
         let now = crate::db::now();
         Ok(NewDefender {
             id: crate::db::new_id(),
@@ -160,7 +160,7 @@ impl CreateDefender {
 
 impl UpdateDefender {
     /// The defender as it will be after this change.
-    pub fn apply(self, current: &Defender) -> Result<Defender, crate::error::ApiError> {
+    pub fn apply(self, current: &Defender) -> crate::store::StoreResult<Defender> {
         let mut next = current.clone();
         let other_names = match self.other_names {
             Some(names) => names,

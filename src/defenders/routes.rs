@@ -62,7 +62,7 @@ pub async fn list(
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db
-        .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
+        .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
     let page = Page::from_rows(rows, &page, |d| vec![d.id.clone()]);
     crate::auth::note_confidential_reads(&req, page.items.iter());
@@ -83,7 +83,7 @@ pub async fn create(
     body: ApiJson<CreateDefender>,
 ) -> ApiResult<HttpResponse> {
     let new = body.0.into_new()?;
-    let defender = db.write(move |conn| store::insert(conn, new)).await?;
+    let defender = db.write(move |conn| Ok(store::insert(conn, new)?)).await?;
     Ok(created(
         &req,
         &format!("/api/v1/defenders/{}", defender.id),
@@ -107,7 +107,9 @@ pub async fn get(
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let defender = db.read(move |conn| store::visible(conn, &id, vis)).await?;
+    let defender = db
+        .read(move |conn| Ok(store::visible(conn, &id, vis)?))
+        .await?;
     note_confidential_reads(&req, [&defender]);
     Ok(ok_versioned(defender.version, &redact(vis, &defender)))
 }
@@ -135,7 +137,7 @@ pub async fn update(
             let current = store::get(conn, &id)?;
             precondition.check(current.version)?;
             let next = patch.apply(&current)?;
-            store::update(conn, &next)?;
+            store::update(conn, &current, &next)?;
             Ok(next)
         })
         .await?;
@@ -157,8 +159,12 @@ pub async fn delete(
     precondition: IfMatch,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    db.write(move |conn| store::delete(conn, &id, &precondition))
-        .await?;
+    db.write(move |conn| {
+        let defender = store::get(conn, &id)?;
+        precondition.check(defender.version)?;
+        Ok(store::delete(conn, &defender)?)
+    })
+    .await?;
     Ok(no_content())
 }
 

@@ -2,9 +2,8 @@ use super::{Defender, NewDefender};
 use crate::auth::Visibility;
 use crate::cases::Case;
 use crate::db::DbConnection;
-use crate::error::{conflict, not_found, ApiResult};
-use crate::http::IfMatch;
 use crate::schema::{case_defenders, cases, defenders::dsl as d};
+use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
 
 #[derive(Debug)]
@@ -19,7 +18,7 @@ pub fn list(
     filter: &DefenderFilter,
     after: Option<&str>,
     limit: i64,
-) -> ApiResult<Vec<Defender>> {
+) -> StoreResult<Vec<Defender>> {
     let mut query = d::defenders.select(Defender::as_select()).into_boxed();
     if let Some(q) = &filter.q {
         query = query.filter(
@@ -40,7 +39,7 @@ pub fn list(
     Ok(query.order(d::id).limit(limit).load(conn)?)
 }
 
-pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<Defender>> {
+pub fn find(conn: &mut DbConnection, id: &str) -> StoreResult<Option<Defender>> {
     Ok(d::defenders
         .find(id)
         .select(Defender::as_select())
@@ -49,16 +48,16 @@ pub fn find(conn: &mut DbConnection, id: &str) -> ApiResult<Option<Defender>> {
 }
 
 /// A defender `visibility` may see: a confidential one is "not found" for partners.
-pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<Defender> {
+pub fn visible(conn: &mut DbConnection, id: &str, visibility: Visibility) -> StoreResult<Defender> {
     let defender = get(conn, id)?;
     if defender.confidential && visibility.is_public() {
-        return Err(not_found("defender"));
+        return Err(StoreError::NotFound("defender"));
     }
     Ok(defender)
 }
 
 /// The confidential defenders who share a case with `defender_id`.
-pub fn hidden_alongside(conn: &mut DbConnection, defender_id: &str) -> ApiResult<Vec<String>> {
+pub fn hidden_alongside(conn: &mut DbConnection, defender_id: &str) -> StoreResult<Vec<String>> {
     let their_cases: Vec<String> = case_defenders::table
         .filter(case_defenders::defender_id.eq(defender_id))
         .select(case_defenders::case_id)
@@ -73,34 +72,34 @@ pub fn hidden_alongside(conn: &mut DbConnection, defender_id: &str) -> ApiResult
 }
 
 /// A defender's name, for the titles of change records.
-pub fn name_of(conn: &mut DbConnection, id: &str) -> ApiResult<String> {
+pub fn name_of(conn: &mut DbConnection, id: &str) -> StoreResult<String> {
     Ok(find(conn, id)?
         .map(|d| d.name)
         .unwrap_or_else(|| "unknown defender".into()))
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Defender> {
-    find(conn, id)?.ok_or_else(|| not_found("defender"))
+pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Defender> {
+    find(conn, id)?.ok_or_else(|| StoreError::NotFound("defender"))
 }
 
-pub fn insert(conn: &mut DbConnection, new: NewDefender) -> ApiResult<Defender> {
+pub fn insert(conn: &mut DbConnection, new: NewDefender) -> StoreResult<Defender> {
     diesel::insert_into(d::defenders)
         .values(&new)
         .execute(conn)?;
     get(conn, &new.id)
 }
 
-/// Writes `next` if the stored version is still the one it was derived from.
-pub fn update(conn: &mut DbConnection, next: &Defender) -> ApiResult<()> {
+/// Writes `next` over `current`, if the stored version is still the one read.
+pub fn update(conn: &mut DbConnection, current: &Defender, next: &Defender) -> StoreResult<()> {
     let written = diesel::update(
         d::defenders
             .find(&next.id)
-            .filter(d::version.eq(next.version - 1)),
+            .filter(d::version.eq(current.version)),
     )
     .set(next)
     .execute(conn)?;
     if written == 0 {
-        return Err(changed_meanwhile());
+        return Err(StoreError::Stale("defender"));
     }
     // The defender's names are part of the search documents of their cases.
     let linked: Vec<String> = case_defenders::table
@@ -114,15 +113,14 @@ pub fn update(conn: &mut DbConnection, next: &Defender) -> ApiResult<()> {
 }
 
 /// Deletes a defender who is in no case: someone named in a case's records stays.
-pub fn delete(conn: &mut DbConnection, id: &str, precondition: &IfMatch) -> ApiResult<()> {
-    let current = get(conn, id)?;
-    precondition.check(current.version)?;
+pub fn delete(conn: &mut DbConnection, current: &Defender) -> StoreResult<()> {
+    let id = &current.id;
     let linked: i64 = case_defenders::table
         .filter(case_defenders::defender_id.eq(id))
         .count()
         .get_result(conn)?;
     if linked > 0 {
-        return Err(conflict(format!(
+        return Err(StoreError::InUse(format!(
             "the defender is linked to {linked} case(s); unlink them first so the cases' history records it"
         )));
     }
@@ -130,7 +128,7 @@ pub fn delete(conn: &mut DbConnection, id: &str, precondition: &IfMatch) -> ApiR
         .execute(conn)?;
     if deleted == 0 {
         // Changed by a concurrent edit since it was read: nothing was deleted.
-        return Err(changed_meanwhile());
+        return Err(StoreError::Stale("defender"));
     }
     Ok(())
 }
@@ -142,7 +140,7 @@ pub fn cases_of(
     visibility: Visibility,
     after: Option<&str>,
     limit: i64,
-) -> ApiResult<Vec<Case>> {
+) -> StoreResult<Vec<Case>> {
     let mut query = cases::table
         .inner_join(case_defenders::table)
         .filter(case_defenders::defender_id.eq(defender_id))
@@ -156,11 +154,4 @@ pub fn cases_of(
         query = query.filter(cases::id.gt(after.to_string()));
     }
     Ok(query.order(cases::id).limit(limit).load(conn)?)
-}
-
-/// A write that found the defender at another version than the one it read.
-fn changed_meanwhile() -> crate::error::ApiError {
-    crate::error::ApiError::PreconditionFailed(
-        "the defender was changed by someone else meanwhile; fetch it again".into(),
-    )
 }

@@ -101,9 +101,9 @@ fn valid_approximate_date(text: &str) -> Result<(), validator::ValidationError> 
 }
 
 impl LogEvent {
-    pub fn into_new(self, case_id: &str, actor: &str) -> Result<NewEvent, crate::error::ApiError> {
+    pub fn into_new(self, case_id: &str, actor: &str) -> crate::store::StoreResult<NewEvent> {
         let date = ApproximateDate::parse(&self.occurred_on).ok_or_else(|| {
-            crate::error::invalid(
+            crate::store::invalid(
                 "occurred_on",
                 "must be a real date as YYYY, YYYY-MM or YYYY-MM-DD, between 1900 and 2100",
             )

@@ -281,7 +281,7 @@ pub async fn create(
     let case_id = id.into_inner();
     let input = body.0;
     let event = db
-        .write(move |conn| store::log(conn, &case_id, &actor.0, input))
+        .write(move |conn| Ok(store::log(conn, &case_id, &actor.0, input)?))
         .await?;
     let location = format!(
         "{}/api/v1/cases/{}/events/{}",

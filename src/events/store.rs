@@ -1,13 +1,13 @@
 use super::{ChangeRecord, Event, LogEvent, NewEvent};
 use crate::db::{new_id, now, DbConnection};
-use crate::error::ApiResult;
-use crate::http::Problems;
 use crate::schema::{case_defenders, cases, events::dsl as e, interventions};
+use crate::store::Problems;
+use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
 use serde_json::Value;
 
 /// Writes the change record of a write; call it inside the write's transaction.
-pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> ApiResult<()> {
+pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> StoreResult<()> {
     if change.record_type != "case" {
         crate::cases::store::touch(conn, &change.case_id)?;
     }
@@ -54,7 +54,7 @@ pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> Api
 /// Writes an event with what it triggers, in the caller's transaction: the alerts it
 /// queues and its text in the case's search document. Whether partners may learn of
 /// it is decided here, once, for both.
-fn store(conn: &mut DbConnection, new: &NewEvent, rebuild_index: bool) -> ApiResult<()> {
+fn store(conn: &mut DbConnection, new: &NewEvent, rebuild_index: bool) -> StoreResult<()> {
     diesel::insert_into(e::events).values(new).execute(conn)?;
     let case = crate::alerts::store::public_case(conn, &new.case_id)?;
     let named = crate::domain::from_json_list(&new.defender_ids);
@@ -110,7 +110,7 @@ pub fn page(
     order: Order,
     after: Option<EventKey>,
     limit: i64,
-) -> ApiResult<Vec<Event>> {
+) -> StoreResult<Vec<Event>> {
     let mut query = e::events.select(Event::as_select()).into_boxed();
     query = match scope {
         Scope::Case(case_id) => query.filter(e::case_id.eq(case_id.clone())),
@@ -189,10 +189,10 @@ pub fn log(
     case_id: &str,
     actor: &str,
     input: LogEvent,
-) -> ApiResult<Event> {
+) -> StoreResult<Event> {
     // Marks the case changed and checks it exists in one statement.
     if crate::cases::store::touch(conn, case_id)? == 0 {
-        return Err(crate::error::not_found("case"));
+        return Err(StoreError::NotFound("case"));
     }
     let mut problems = Problems::new();
     for (i, defender_id) in input.defender_ids.iter().enumerate() {
@@ -221,12 +221,12 @@ pub fn log(
     Ok(Event::from(new))
 }
 
-pub fn get(conn: &mut DbConnection, case_id: &str, id: &str) -> ApiResult<Event> {
+pub fn get(conn: &mut DbConnection, case_id: &str, id: &str) -> StoreResult<Event> {
     e::events
         .filter(e::id.eq(id))
         .filter(e::case_id.eq(case_id))
         .select(Event::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| crate::error::not_found("event"))
+        .ok_or_else(|| StoreError::NotFound("event"))
 }

@@ -79,7 +79,7 @@ pub async fn calendar(
     };
     let fetch = page.fetch();
     let rows = db
-        .read(move |conn| store::calendar(conn, &filter, position, fetch))
+        .read(move |conn| Ok(store::calendar(conn, &filter, position, fetch)?))
         .await?;
     let page = Page::from_rows(rows, &page, |e| (e.at_utc, e.hearing.id.clone()).to_keys());
     crate::auth::note_confidential_reads(&req, page.items.iter());
@@ -137,7 +137,7 @@ pub async fn feed(
         visibility: vis,
     };
     let rows = db
-        .read(move |conn| store::calendar(conn, &filter, None, FEED_CAP))
+        .read(move |conn| Ok(store::calendar(conn, &filter, None, FEED_CAP)?))
         .await?;
     crate::auth::note_confidential_reads(&req, rows.iter());
     let body = super::ical::feed(&rows, settings.base_url.trim_end_matches('/'));

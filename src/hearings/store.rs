@@ -1,7 +1,7 @@
 use super::{Hearing, HearingView};
 use crate::db::DbConnection;
-use crate::error::ApiResult;
 use crate::schema::{case_defenders, cases, defenders, hearings::dsl as h, trials};
+use crate::store::StoreResult;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -63,7 +63,7 @@ pub fn calendar(
     filter: &CalendarFilter,
     after: Option<(NaiveDateTime, String)>,
     limit: i64,
-) -> ApiResult<Vec<CalendarEntry>> {
+) -> StoreResult<Vec<CalendarEntry>> {
     let mut query = h::hearings
         .inner_join(trials::table)
         .inner_join(cases::table)

@@ -5,8 +5,8 @@ pub mod routes;
 pub mod store;
 
 use crate::domain::to_json_list;
-use crate::error::ApiError;
 use crate::http::{nullable, present, Problems};
+use crate::store::StoreResult;
 use crate::vocabulary::{InterventionResponse, InterventionType};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -203,16 +203,16 @@ pub struct Lists {
 }
 
 /// Rules across fields, checked on the intervention as it will be.
-fn check(issued_on: NaiveDate, deadline: Option<NaiveDate>) -> Result<(), ApiError> {
+fn check(issued_on: NaiveDate, deadline: Option<NaiveDate>) -> StoreResult<()> {
     let mut problems = Problems::new();
     if deadline.is_some_and(|d| d < issued_on) {
         problems.add("deadline", "must not be before issued_on");
     }
-    Ok(problems.into_result()?)
+    problems.into_result()
 }
 
 impl CreateIntervention {
-    pub fn into_new(self) -> Result<NewIntervention, ApiError> {
+    pub fn into_new(self) -> StoreResult<NewIntervention> {
         let lists = Lists {
             languages: self.languages,
             subjects: self.subjects,
@@ -244,7 +244,7 @@ impl CreateIntervention {
 }
 
 impl UpdateIntervention {
-    pub fn apply(self, current: &Intervention) -> Result<Intervention, ApiError> {
+    pub fn apply(self, current: &Intervention) -> StoreResult<Intervention> {
         use crate::domain::from_json_list;
         let mut next = current.clone();
         let lists = Lists {

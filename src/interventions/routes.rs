@@ -64,7 +64,7 @@ pub async fn list(
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db
-        .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
+        .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |i| vec![i.id.clone()])))
 }
@@ -84,7 +84,7 @@ pub async fn create(
     body: ApiJson<CreateIntervention>,
 ) -> ApiResult<HttpResponse> {
     let new = body.0.into_new()?;
-    let intervention = db.write(move |conn| store::insert(conn, new)).await?;
+    let intervention = db.write(move |conn| Ok(store::insert(conn, new)?)).await?;
     Ok(created(
         &req,
         &format!("/api/v1/interventions/{}", intervention.id),
@@ -103,7 +103,7 @@ pub async fn create(
 #[get("/interventions/{id}")]
 pub async fn get(db: web::Data<Db>, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let intervention = db.read(move |conn| store::get(conn, &id)).await?;
+    let intervention = db.read(move |conn| Ok(store::get(conn, &id)?)).await?;
     Ok(ok_versioned(intervention.version, &intervention))
 }
 
@@ -156,7 +156,7 @@ pub async fn delete(
     db.write(move |conn| {
         let intervention = store::get(conn, &id)?;
         precondition.check(intervention.version)?;
-        store::delete(conn, &actor.0, &intervention)
+        Ok(store::delete(conn, &actor.0, &intervention)?)
     })
     .await?;
     Ok(no_content())
@@ -212,7 +212,7 @@ pub async fn unlink_case(
     db.write(move |conn| {
         let intervention = store::get(conn, &id)?;
         let case = crate::cases::store::get(conn, &case_id)?;
-        store::unlink_case(conn, &actor.0, &intervention, &case)
+        Ok(store::unlink_case(conn, &actor.0, &intervention, &case)?)
     })
     .await?;
     Ok(no_content())

@@ -1,9 +1,9 @@
 use super::{Intervention, NewIntervention};
 use crate::cases::Case;
 use crate::db::DbConnection;
-use crate::error::{conflict, invalid, not_found, ApiError, ApiResult};
 use crate::events::{store::record, ChangeRecord};
 use crate::schema::{cases as c, intervention_cases as ic, interventions::dsl as i};
+use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
 
 #[derive(Debug)]
@@ -19,7 +19,7 @@ pub fn list(
     filter: &InterventionFilter,
     after: Option<&str>,
     limit: i64,
-) -> ApiResult<Vec<Intervention>> {
+) -> StoreResult<Vec<Intervention>> {
     let mut query = i::interventions
         .select(Intervention::as_select())
         .into_boxed();
@@ -51,7 +51,7 @@ pub fn list(
     Ok(query.order(i::id).limit(limit).load(conn)?)
 }
 
-pub fn for_case(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<Intervention>> {
+pub fn for_case(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<Intervention>> {
     Ok(i::interventions
         .inner_join(ic::table)
         .filter(ic::case_id.eq(case_id))
@@ -60,23 +60,23 @@ pub fn for_case(conn: &mut DbConnection, case_id: &str) -> ApiResult<Vec<Interve
         .load(conn)?)
 }
 
-pub fn get(conn: &mut DbConnection, id: &str) -> ApiResult<Intervention> {
+pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Intervention> {
     i::interventions
         .find(id)
         .select(Intervention::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found("intervention"))
+        .ok_or_else(|| StoreError::NotFound("intervention"))
 }
 
 /// `follows_id` must name another intervention, and following it must not lead back
 /// to this one.
-fn check_follows(conn: &mut DbConnection, id: &str, follows: Option<&str>) -> ApiResult<()> {
+fn check_follows(conn: &mut DbConnection, id: &str, follows: Option<&str>) -> StoreResult<()> {
     let mut next = follows.map(str::to_string);
     let mut steps = 0;
     while let Some(current) = next {
         if current == id || steps > 100 {
-            return Err(invalid(
+            return Err(crate::store::invalid(
                 "follows_id",
                 "would make the intervention follow itself",
             ));
@@ -88,7 +88,7 @@ fn check_follows(conn: &mut DbConnection, id: &str, follows: Option<&str>) -> Ap
             .optional()?;
         match found {
             None if steps == 0 => {
-                return Err(invalid(
+                return Err(crate::store::invalid(
                     "follows_id",
                     "must be the id of an existing intervention",
                 ))
@@ -101,7 +101,7 @@ fn check_follows(conn: &mut DbConnection, id: &str, follows: Option<&str>) -> Ap
     Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, new: NewIntervention) -> ApiResult<Intervention> {
+pub fn insert(conn: &mut DbConnection, new: NewIntervention) -> StoreResult<Intervention> {
     check_follows(conn, &new.id, new.follows_id.as_deref())?;
     diesel::insert_into(i::interventions)
         .values(&new)
@@ -114,7 +114,7 @@ pub fn insert(conn: &mut DbConnection, new: NewIntervention) -> ApiResult<Interv
 /// check the chain without seeing the other's uncommitted change, and together make a
 /// cycle; this transaction-scoped lock makes the second one wait and see the first.
 /// SQLite write transactions are serialised already (`BEGIN IMMEDIATE`).
-fn lock_follow_chains(conn: &mut DbConnection) -> ApiResult<()> {
+fn lock_follow_chains(conn: &mut DbConnection) -> StoreResult<()> {
     /// An arbitrary key for `pg_advisory_xact_lock`, used only here.
     const FOLLOWS_LOCK: i64 = 0x1e7e_0f01;
     if let DbConnection::Pg(pg) = conn {
@@ -127,7 +127,7 @@ pub fn update(
     conn: &mut DbConnection,
     current: &Intervention,
     next: &Intervention,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     // A new intervention cannot close a cycle (nothing points to it yet), and clearing
     // `follows_id` cannot either; re-pointing an existing one can.
     if next.follows_id.is_some() && next.follows_id != current.follows_id {
@@ -142,9 +142,7 @@ pub fn update(
     .set(next)
     .execute(conn)?;
     if written == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the intervention was changed meanwhile; fetch it again".into(),
-        ));
+        return Err(StoreError::Stale("intervention"));
     }
     Ok(())
 }
@@ -153,7 +151,11 @@ pub fn update(
 /// Links to cases that were deleted meanwhile do not hold it (they can no longer be
 /// unlinked through the API): they go with it, each leaving an `intervention_unlinked`
 /// record on that case's timeline.
-pub fn delete(conn: &mut DbConnection, actor: &str, intervention: &Intervention) -> ApiResult<()> {
+pub fn delete(
+    conn: &mut DbConnection,
+    actor: &str,
+    intervention: &Intervention,
+) -> StoreResult<()> {
     let links: Vec<(String, Option<chrono::NaiveDateTime>)> = ic::table
         .inner_join(c::table)
         .filter(ic::intervention_id.eq(&intervention.id))
@@ -164,7 +166,7 @@ pub fn delete(conn: &mut DbConnection, actor: &str, intervention: &Intervention)
         .filter(|(_, deleted)| deleted.is_none())
         .count();
     if covered > 0 {
-        return Err(conflict(format!(
+        return Err(StoreError::InUse(format!(
             "the intervention covers {covered} case(s); unlink them first so the cases' history records it"
         )));
     }
@@ -173,7 +175,7 @@ pub fn delete(conn: &mut DbConnection, actor: &str, intervention: &Intervention)
         .count()
         .get_result(conn)?;
     if followers > 0 {
-        return Err(conflict(format!(
+        return Err(StoreError::InUse(format!(
             "{followers} follow-up(s) point to this intervention"
         )));
     }
@@ -187,14 +189,12 @@ pub fn delete(conn: &mut DbConnection, actor: &str, intervention: &Intervention)
     )
     .execute(conn)?;
     if deleted == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the intervention was changed meanwhile".into(),
-        ));
+        return Err(StoreError::Stale("intervention"));
     }
     Ok(())
 }
 
-fn link_exists(conn: &mut DbConnection, intervention_id: &str, case_id: &str) -> ApiResult<bool> {
+fn link_exists(conn: &mut DbConnection, intervention_id: &str, case_id: &str) -> StoreResult<bool> {
     Ok(ic::table
         .find((intervention_id, case_id))
         .count()
@@ -208,7 +208,7 @@ pub fn link_case(
     actor: &str,
     intervention: &Intervention,
     case: &Case,
-) -> ApiResult<bool> {
+) -> StoreResult<bool> {
     // ON CONFLICT DO NOTHING: two requests linking the same pair at once both succeed
     // (PostgreSQL would otherwise fail the second on the primary key).
     let insert = diesel::insert_into(ic::table)
@@ -251,11 +251,9 @@ pub fn unlink_case(
     actor: &str,
     intervention: &Intervention,
     case: &Case,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     if !link_exists(conn, &intervention.id, &case.id)? {
-        return Err(ApiError::NotFound(
-            "the intervention is not linked to this case".into(),
-        ));
+        return Err(StoreError::NotLinked("intervention"));
     }
     remove_link(conn, actor, intervention, &case.id)
 }
@@ -266,7 +264,7 @@ fn remove_link(
     actor: &str,
     intervention: &Intervention,
     case_id: &str,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     diesel::delete(ic::table.find((&intervention.id, case_id))).execute(conn)?;
     let mut changes = serde_json::Map::new();
     changes.insert(

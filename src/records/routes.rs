@@ -114,7 +114,7 @@ async fn delete<R: CaseRecord>(
         let record = super::get::<R>(conn, &id)?;
         precondition.check(record.version())?;
         let change = super::delete(conn, &record)?;
-        crate::events::store::record(conn, &actor.0, change)
+        Ok(crate::events::store::record(conn, &actor.0, change)?)
     })
     .await?;
     Ok(no_content())

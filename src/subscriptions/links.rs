@@ -97,7 +97,7 @@ pub async fn confirm_page(
     let token = token.into_inner();
     let action = format!("/confirm/{token}");
     let valid = db
-        .read(move |conn| store::confirmation_pending(conn, &token))
+        .read(move |conn| Ok(store::confirmation_pending(conn, &token)?))
         .await?;
     if !valid {
         return gone(&templates);
@@ -170,7 +170,7 @@ pub async fn unsubscribe_page(
     let token = token.into_inner();
     let action = format!("/unsubscribe/{token}");
     match db
-        .read(move |conn| store::describe_unsubscribe(conn, &token))
+        .read(move |conn| Ok(store::describe_unsubscribe(conn, &token)?))
         .await
     {
         Ok(what) => page(

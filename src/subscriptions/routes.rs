@@ -57,7 +57,7 @@ pub async fn list(
     let after = page.after.as_ref().map(|k| k[0].clone());
     let fetch = page.fetch();
     let rows = db
-        .read(move |conn| store::list(conn, &filter, after.as_deref(), fetch))
+        .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |s| vec![s.id.clone()])))
 }
@@ -120,7 +120,14 @@ pub async fn create(
                 Who::Own(own) => store::subscriber(conn, own)?,
                 Who::Named(named) => store::find_or_create_subscriber(conn, named)?,
             };
-            store::create(conn, &subscriber, &target, delivery, &actor, hours)
+            Ok(store::create(
+                conn,
+                &subscriber,
+                &target,
+                delivery,
+                &actor,
+                hours,
+            )?)
         })
         .await?;
     Ok(created(
@@ -148,7 +155,7 @@ pub async fn get(
     let own = own_subscriber(&principal);
     let visibility = principal.visibility();
     let view = db
-        .read(move |conn| store::view(conn, &id, visibility))
+        .read(move |conn| Ok(store::view(conn, &id, visibility)?))
         .await?;
     if own.is_some_and(|s| s != view.subscriber.id) {
         return Err(not_found("subscription"));
@@ -181,7 +188,7 @@ pub async fn delete(
             return Err(not_found("subscription"));
         }
         precondition.check(subscription.version)?;
-        store::cancel(conn, &subscription, &by)
+        Ok(store::cancel(conn, &subscription, &by)?)
     })
     .await?;
     Ok(no_content())

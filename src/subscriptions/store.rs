@@ -2,20 +2,20 @@ use super::{NewSubscription, Subscriber, Subscription, SubscriptionView, Target}
 use crate::alerts;
 use crate::auth::{NewSubscriber, Visibility};
 use crate::db::{new_id, now, DbConnection};
-use crate::error::{conflict, internal, not_found, ApiError, ApiResult};
 use crate::schema::{alerts as a, subscribers as sr, subscriptions as s};
+use crate::store::{StoreError, StoreResult};
 use crate::vocabulary::{AlertStatus, Delivery};
 use diesel::prelude::*;
 
-fn token() -> ApiResult<String> {
-    crate::auth::random_token().map_err(|e| internal(anyhow::anyhow!("no randomness: {e}")))
+fn token() -> StoreResult<String> {
+    crate::auth::random_token().map_err(|e| StoreError::NoRandomness(e.to_string()))
 }
 
 /// The subscriber with this address, created (unconfirmed) if it is new.
 pub fn find_or_create_subscriber(
     conn: &mut DbConnection,
     new: &NewSubscriber,
-) -> ApiResult<Subscriber> {
+) -> StoreResult<Subscriber> {
     let existing = sr::table
         .filter(sr::email.eq(&new.email))
         .select(Subscriber::as_select())
@@ -38,7 +38,7 @@ pub fn find_or_create_subscriber(
     subscriber(conn, &id)
 }
 
-pub fn subscriber(conn: &mut DbConnection, id: &str) -> ApiResult<Subscriber> {
+pub fn subscriber(conn: &mut DbConnection, id: &str) -> StoreResult<Subscriber> {
     Ok(sr::table
         .find(id)
         .select(Subscriber::as_select())
@@ -47,7 +47,7 @@ pub fn subscriber(conn: &mut DbConnection, id: &str) -> ApiResult<Subscriber> {
 
 /// Checks that a case target exists (and, for a partner, is not confidential): both
 /// are reported alike so a partner learns nothing about confidential cases.
-pub fn check_case(conn: &mut DbConnection, case_id: &str, public: bool) -> ApiResult<()> {
+pub fn check_case(conn: &mut DbConnection, case_id: &str, public: bool) -> StoreResult<()> {
     let visibility = if public {
         crate::auth::Visibility::Public
     } else {
@@ -55,7 +55,7 @@ pub fn check_case(conn: &mut DbConnection, case_id: &str, public: bool) -> ApiRe
     };
     match crate::cases::store::visible(conn, case_id, visibility) {
         Ok(_) => Ok(()),
-        Err(ApiError::NotFound(_)) => Err(crate::error::invalid(
+        Err(StoreError::NotFound(_)) => Err(crate::store::invalid(
             "case_id",
             "must be the id of an existing case",
         )),
@@ -72,7 +72,7 @@ pub fn create(
     delivery: Delivery,
     actor: &str,
     confirmation_valid_hours: i64,
-) -> ApiResult<SubscriptionView> {
+) -> StoreResult<SubscriptionView> {
     let duplicate: Option<String> = s::table
         .filter(s::subscriber_id.eq(&subscriber.id))
         .filter(s::scope.eq(target.scope()))
@@ -82,7 +82,7 @@ pub fn create(
         .first(conn)
         .optional()?;
     if let Some(existing) = duplicate {
-        return Err(conflict(format!(
+        return Err(StoreError::InUse(format!(
             "this subscriber already follows this {}: subscription {existing}",
             target.scope()
         )));
@@ -110,7 +110,7 @@ fn request_confirmation(
     conn: &mut DbConnection,
     subscriber: &Subscriber,
     valid_hours: i64,
-) -> ApiResult<()> {
+) -> StoreResult<()> {
     let now = now();
     let link_out = subscriber.confirmation_token.is_some()
         && subscriber
@@ -144,7 +144,7 @@ pub fn view(
     conn: &mut DbConnection,
     id: &str,
     visibility: Visibility,
-) -> ApiResult<SubscriptionView> {
+) -> StoreResult<SubscriptionView> {
     let (subscription, subscriber) = s::table
         .inner_join(sr::table)
         .filter(s::id.eq(id))
@@ -153,11 +153,11 @@ pub fn view(
         .select((Subscription::as_select(), Subscriber::as_select()))
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found("subscription"))?;
+        .ok_or_else(|| StoreError::NotFound("subscription"))?;
     Ok(SubscriptionView::new(subscription, subscriber))
 }
 
-pub fn get(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResult<Subscription> {
+pub fn get(conn: &mut DbConnection, id: &str, visibility: Visibility) -> StoreResult<Subscription> {
     s::table
         .filter(s::id.eq(id))
         .filter(s::cancelled_at.is_null())
@@ -165,7 +165,7 @@ pub fn get(conn: &mut DbConnection, id: &str, visibility: Visibility) -> ApiResu
         .select(Subscription::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found("subscription"))
+        .ok_or_else(|| StoreError::NotFound("subscription"))
 }
 
 #[derive(Debug)]
@@ -180,7 +180,7 @@ pub fn list(
     filter: &Filter,
     after: Option<&str>,
     limit: i64,
-) -> ApiResult<Vec<SubscriptionView>> {
+) -> StoreResult<Vec<SubscriptionView>> {
     let mut query = s::table
         .inner_join(sr::table)
         .filter(s::cancelled_at.is_null())
@@ -206,7 +206,7 @@ pub fn list(
 }
 
 /// Ends a subscription; what it had not sent yet is not sent.
-pub fn cancel(conn: &mut DbConnection, subscription: &Subscription, by: &str) -> ApiResult<()> {
+pub fn cancel(conn: &mut DbConnection, subscription: &Subscription, by: &str) -> StoreResult<()> {
     let updated = diesel::update(
         s::table
             .filter(s::id.eq(&subscription.id))
@@ -220,9 +220,7 @@ pub fn cancel(conn: &mut DbConnection, subscription: &Subscription, by: &str) ->
     ))
     .execute(conn)?;
     if updated == 0 {
-        return Err(ApiError::PreconditionFailed(
-            "the subscription has changed; fetch it again".into(),
-        ));
+        return Err(StoreError::Stale("subscription"));
     }
     diesel::update(
         a::table
@@ -239,14 +237,14 @@ pub fn cancel(conn: &mut DbConnection, subscription: &Subscription, by: &str) ->
 }
 
 /// Confirms the address a single-use link was sent to.
-pub fn confirm(conn: &mut DbConnection, token: &str) -> ApiResult<Subscriber> {
+pub fn confirm(conn: &mut DbConnection, token: &str) -> StoreResult<Subscriber> {
     let found = sr::table
         .filter(sr::confirmation_token.eq(token))
         .filter(sr::confirmation_expires_at.gt(now()))
         .select(Subscriber::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found("confirmation link"))?;
+        .ok_or_else(|| StoreError::NotFound("confirmation link"))?;
     diesel::update(sr::table.find(&found.id))
         .set((
             sr::confirmed_at.eq(now()),
@@ -268,7 +266,7 @@ pub enum Unsubscribed {
 
 /// Ends what the link names. Following it twice is not an error: one-click clients
 /// may retry.
-pub fn unsubscribe(conn: &mut DbConnection, token: &str) -> ApiResult<Unsubscribed> {
+pub fn unsubscribe(conn: &mut DbConnection, token: &str) -> StoreResult<Unsubscribed> {
     let one = s::table
         .filter(s::unsubscribe_token.eq(token))
         .select(Subscription::as_select())
@@ -289,7 +287,7 @@ pub fn unsubscribe(conn: &mut DbConnection, token: &str) -> ApiResult<Unsubscrib
         .select(Subscriber::as_select())
         .first(conn)
         .optional()?
-        .ok_or_else(|| not_found("unsubscribe link"))?;
+        .ok_or_else(|| StoreError::NotFound("unsubscribe link"))?;
     let active: Vec<Subscription> = s::table
         .filter(s::subscriber_id.eq(&subscriber.id))
         .filter(s::cancelled_at.is_null())
@@ -302,7 +300,7 @@ pub fn unsubscribe(conn: &mut DbConnection, token: &str) -> ApiResult<Unsubscrib
 }
 
 /// Peeks at an unsubscribe link without using it (the page a browser shows first).
-pub fn describe_unsubscribe(conn: &mut DbConnection, token: &str) -> ApiResult<String> {
+pub fn describe_unsubscribe(conn: &mut DbConnection, token: &str) -> StoreResult<String> {
     let one: Option<(String, String)> = s::table
         .filter(s::unsubscribe_token.eq(token))
         .select((s::scope, s::target))
@@ -316,13 +314,13 @@ pub fn describe_unsubscribe(conn: &mut DbConnection, token: &str) -> ApiResult<S
         .count()
         .get_result(conn)?;
     if known == 0 {
-        return Err(not_found("unsubscribe link"));
+        return Err(StoreError::NotFound("unsubscribe link"));
     }
     Ok("every case you follow".into())
 }
 
 /// Whether a confirmation link can still be used.
-pub fn confirmation_pending(conn: &mut DbConnection, token: &str) -> ApiResult<bool> {
+pub fn confirmation_pending(conn: &mut DbConnection, token: &str) -> StoreResult<bool> {
     let found: i64 = sr::table
         .filter(sr::confirmation_token.eq(token))
         .filter(sr::confirmation_expires_at.gt(now()))
