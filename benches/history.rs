@@ -10,7 +10,7 @@
 //! BENCH_POSTGRES_URL (a server where databases may be created) adds a PostgreSQL run.
 
 use case_tracker::configuration::get_configuration;
-use case_tracker::db::{Db, DbConnection};
+use case_tracker::db::DbConnection;
 use case_tracker::generate::{case_id, defender_name, generate, Plan};
 use case_tracker::startup::Application;
 use diesel::prelude::*;
@@ -84,7 +84,7 @@ struct Count {
 fn fill(url: &str, plan: Plan) -> anyhow::Result<()> {
     let mut settings = get_configuration()?;
     settings.database.url = url.to_string();
-    let db = Db::connect(&settings.database)?;
+    let db = case_tracker::startup::open_database(&settings.database)?;
     let mut conn = db.get()?;
     let started = Instant::now();
     eprintln!(
@@ -116,13 +116,13 @@ async fn serve(url: &str) -> anyhow::Result<(String, reqwest::Client)> {
     settings.log.level = "warn".into();
     settings.security.rate_limit_per_minute = 10_000_000;
     settings.security.rate_limit_burst = 1_000_000;
-    let db = Db::connect(&settings.database)?;
+    let db = case_tracker::startup::open_database(&settings.database)?;
     let request =
         case_tracker::http::parse_body(serde_json::json!({"name": "bench", "role": "admin"}))
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut conn = db.get()?;
     let secret = case_tracker::db::write_transaction(&mut conn, |conn| {
-        case_tracker::auth::store::issue(conn, request, "bench")
+        case_tracker::auth::store::issue(conn, request, None, "bench")
     })?
     .token_secret;
     let app = Application::build(settings).await?;

@@ -68,9 +68,8 @@ fn input<T: serde::de::DeserializeOwned + validator::Validate>(
 fn seed(db: &Db, settings: &AlertSettings, subscribers: usize) -> ApiResult<()> {
     let mut conn = db.get()?;
     write_transaction(&mut conn, |conn| {
-        let case = case_tracker::cases::store::insert(
+        let (case, change) = case_tracker::cases::store::insert(
             conn,
-            "bench",
             input::<case_tracker::cases::CreateCase>(json!({
                 "title": "Trial of land-reform protest leaders",
                 "country": "KZ",
@@ -79,6 +78,7 @@ fn seed(db: &Db, settings: &AlertSettings, subscribers: usize) -> ApiResult<()> 
             }))?
             .into_new()?,
         )?;
+        case_tracker::effects::record(conn, "bench", change)?;
         for i in 0..subscribers {
             let subscriber = subscription_store::find_or_create_subscriber(
                 conn,
@@ -88,7 +88,7 @@ fn seed(db: &Db, settings: &AlertSettings, subscribers: usize) -> ApiResult<()> 
                     "email": format!("partner{i}@partners.example"),
                 }))?,
             )?;
-            subscription_store::create(
+            let (_, confirm) = subscription_store::create(
                 conn,
                 &subscriber,
                 &Target::Country("KZ".into()),
@@ -96,13 +96,16 @@ fn seed(db: &Db, settings: &AlertSettings, subscribers: usize) -> ApiResult<()> 
                 "bench",
                 settings.confirmation_valid_hours,
             )?;
+            if confirm {
+                case_tracker::effects::confirmation_requested(conn, &subscriber.id)?;
+            }
             let token = subscription_store::subscriber(conn, &subscriber.id)?
                 .confirmation_token
                 .expect("a new subscription asks an unconfirmed address to confirm");
             subscription_store::confirm(conn, &token)?;
         }
         for n in 0..EVENTS {
-            case_tracker::events::store::log(
+            let new = case_tracker::events::store::log(
                 conn,
                 &case.id,
                 "bench",
@@ -115,6 +118,7 @@ fn seed(db: &Db, settings: &AlertSettings, subscribers: usize) -> ApiResult<()> 
                         were kept out of the courtroom. The next hearing is expected next week.",
                 }))?,
             )?;
+            case_tracker::effects::logged(conn, &new)?;
         }
         Ok(())
     })
@@ -393,7 +397,7 @@ fn main() -> anyhow::Result<()> {
     let alerts = settings.alerts.clone();
     let base_url = settings.application.base_url.clone();
 
-    let db = Db::connect(&settings.database)?;
+    let db = case_tracker::startup::open_database(&settings.database)?;
     seed(&db, &alerts, subscribers)?;
     println!(
         "alert delivery to a loopback SMTP sink: N = {n} alerts ({subscribers} subscribers x {EVENTS} events), \

@@ -242,7 +242,7 @@ fn settings_for(url: &str, pool_size: u32) -> anyhow::Result<DatabaseSettings> {
 
 /// Connects (migrating) to `url`.
 fn connect(url: &str, pool_size: u32) -> anyhow::Result<Db> {
-    Db::connect(&settings_for(url, pool_size)?)
+    case_tracker::startup::open_database(&settings_for(url, pool_size)?)
 }
 
 fn analyze(conn: &mut DbConnection) -> anyhow::Result<()> {
@@ -283,7 +283,7 @@ fn admin_token(url: &str) -> anyhow::Result<String> {
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let mut conn = db.get()?;
     Ok(write_transaction(&mut conn, |conn| {
-        case_tracker::auth::store::issue(conn, request, "bench")
+        case_tracker::auth::store::issue(conn, request, None, "bench")
     })?
     .token_secret)
 }
@@ -1031,7 +1031,7 @@ fn fill_write(db: &Db, cases: usize) -> anyhow::Result<Follows> {
                 },
             )?;
             for (case, list) in follows.iter_mut() {
-                let view = store::create(
+                let (view, confirm) = store::create(
                     conn,
                     &subscriber,
                     &Follow::Case(case.clone()),
@@ -1039,6 +1039,9 @@ fn fill_write(db: &Db, cases: usize) -> anyhow::Result<Follows> {
                     "bench",
                     72,
                 )?;
+                if confirm {
+                    case_tracker::effects::confirmation_requested(conn, &subscriber.id)?;
+                }
                 list.push((view.id, subscriber.id.clone()));
             }
             let token = store::subscriber(conn, &subscriber.id)?
@@ -1177,7 +1180,8 @@ fn bare_loop(
 }
 
 /// One event written alone, committed, on `case`: median time through the service's
-/// store code (`events::store::log`, what the handler runs in its transaction) and
+/// store code (`events::store::log` and `effects::logged`, what the handler runs in
+/// its transaction) and
 /// of the bare inserts; and how many events the case has. On SQLite every write
 /// holds the database's write lock, on PostgreSQL writes to one case wait for its row:
 /// the store figure bounds one case's events per second.
@@ -1203,7 +1207,8 @@ fn serial_cost(db: &Db, case: &str, subscriptions: &[(String, String)]) -> anyho
                 } else {
                     let input: case_tracker::events::LogEvent = serde_json::from_str(EVENT_BODY)
                         .map_err(|e| ApiError::Internal(e.into()))?;
-                    case_tracker::events::store::log(conn, case, "bench", input)?;
+                    let new = case_tracker::events::store::log(conn, case, "bench", input)?;
+                    case_tracker::effects::logged(conn, &new)?;
                     Ok(())
                 }
             })?;

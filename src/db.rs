@@ -152,7 +152,13 @@ pub struct Db {
 }
 
 impl Db {
-    pub fn connect(settings: &DatabaseSettings) -> anyhow::Result<Self> {
+    /// Opens the pool. With `database.migrate` on, first migrates the schema and runs
+    /// `prepare` (what the data needs after a migration) on the same connection;
+    /// otherwise refuses a database with migrations pending.
+    pub fn connect(
+        settings: &DatabaseSettings,
+        prepare: fn(&mut DbConnection) -> anyhow::Result<()>,
+    ) -> anyhow::Result<Self> {
         let url = DatabaseUrl::parse(&settings.url).map_err(anyhow::Error::msg)?;
         if let DatabaseUrl::Sqlite(path) = &url {
             if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -166,6 +172,7 @@ impl Db {
         let mut conn = manager.establish()?;
         if settings.migrate {
             run_migrations(&mut conn)?;
+            prepare(&mut conn)?;
         } else {
             let advice =
                 "database.migrate is off: run `case-tracker migrate` as the database's owner";
@@ -292,18 +299,6 @@ pub fn run_migrations(conn: &mut DbConnection) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("migration failed: {e}"))?;
         }
     }
-    write_transaction(conn, crate::countries::store::sync)
-        .map_err(|e| anyhow::anyhow!("loading the country list failed: {e}"))?;
-    write_transaction(conn, crate::search::index_missing)
-        .map_err(|e| anyhow::anyhow!("indexing cases for search failed: {e}"))?;
-    let chained = write_transaction(conn, crate::auth::chain::chain_unchained)
-        .map_err(|e| anyhow::anyhow!("chaining the audit log failed: {e}"))?;
-    if chained > 0 {
-        tracing::info!(
-            entries = chained,
-            "chained audit entries written before the chain"
-        );
-    }
     Ok(())
 }
 
@@ -357,15 +352,3 @@ pub fn now() -> chrono::NaiveDateTime {
 }
 
 use chrono::Timelike;
-
-/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
-pub fn like_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}

@@ -7,7 +7,9 @@
 use crate::db::{write_transaction, Db, DbConnection};
 use crate::error::{ApiError, ApiResult};
 use crate::http::parse_body;
-use crate::{cases, charges, defenders, events, hearings, interventions, sentences, trials};
+use crate::{
+    cases, charges, defenders, effects, events, hearings, interventions, sentences, trials,
+};
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 use validator::Validate;
@@ -28,7 +30,7 @@ fn add<R: crate::records::CaseRecord>(
     body: Value,
 ) -> ApiResult<R> {
     let (record, change) = crate::records::create::<R>(conn, parent_id, input(body)?)?;
-    crate::events::store::record(conn, actor, change)?;
+    effects::record(conn, actor, change)?;
     Ok(record)
 }
 
@@ -40,11 +42,9 @@ fn defender(conn: &mut DbConnection, body: Value) -> ApiResult<defenders::Defend
 }
 
 fn case(conn: &mut DbConnection, actor: &str, body: Value) -> ApiResult<cases::Case> {
-    Ok(cases::store::insert(
-        conn,
-        actor,
-        input::<cases::CreateCase>(body)?.into_new()?,
-    )?)
+    let (case, change) = cases::store::insert(conn, input::<cases::CreateCase>(body)?.into_new()?)?;
+    effects::record(conn, actor, change)?;
+    Ok(case)
 }
 
 fn link(
@@ -55,8 +55,8 @@ fn link(
     role: &str,
 ) -> ApiResult<()> {
     let body = input::<cases::LinkDefender>(json!({ "role": role }))?;
-    cases::store::link_defender(conn, actor, case, d, body.role.as_str())?;
-    Ok(())
+    let (_, _, change) = cases::store::link_defender(conn, case, d, body.role.as_str())?;
+    Ok(effects::record_all(conn, actor, change)?)
 }
 
 fn intervention(conn: &mut DbConnection, body: Value) -> ApiResult<interventions::Intervention> {
@@ -244,7 +244,8 @@ fn load_all(conn: &mut DbConnection, actor: &str) -> ApiResult<String> {
         }),
     )?;
     for i in [&opening, &report, &un] {
-        interventions::store::link_case(conn, actor, i, &main)?;
+        let change = interventions::store::link_case(conn, i, &main.id)?;
+        effects::record_all(conn, actor, change)?;
     }
 
     // What happened, as researchers log it, with dates as precise as they are known.
@@ -289,11 +290,13 @@ fn load_all(conn: &mut DbConnection, actor: &str) -> ApiResult<String> {
             "intervention_id": source,
             "defender_ids": both,
         }))?;
-        events::store::log(conn, &main.id, actor, body)?;
+        let new = events::store::log(conn, &main.id, actor, body)?;
+        effects::logged(conn, &new)?;
     }
     for id in &case_ids {
         let c = cases::store::get(conn, id)?;
-        interventions::store::link_case(conn, actor, &briefing, &c)?;
+        let change = interventions::store::link_case(conn, &briefing, &c.id)?;
+        effects::record_all(conn, actor, change)?;
     }
     Ok(format!(
         "demo data loaded: case {} (Bokayev and Ayan) and {} related cases",

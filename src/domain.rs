@@ -3,7 +3,7 @@
 
 pub mod schema;
 
-use crate::http::Problems;
+use crate::store::Problems;
 use serde::Serializer;
 use std::borrow::Cow;
 use validator::ValidationError;
@@ -262,15 +262,22 @@ pub fn utc_opt<S: Serializer>(t: &Option<chrono::NaiveDateTime>, s: S) -> Result
     }
 }
 
-/// A LIKE pattern that finds `needle` anywhere in a search key column.
-pub fn contains_pattern(needle: &str) -> String {
-    format!("%{}%", crate::db::like_escape(&crate::search::fold(needle)))
+/// Escapes `%`, `_` and `\` for a LIKE pattern with `ESCAPE '\'`.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A LIKE pattern that finds `item` as one element of a JSON-text list.
 pub fn list_member_pattern(item: &str) -> String {
     let quoted = serde_json::to_string(item).unwrap_or_default();
-    format!("%{}%", crate::db::like_escape(&quoted))
+    format!("%{}%", like_escape(&quoted))
 }
 
 /// Strict plain dates for request bodies: exactly `YYYY-MM-DD`, a real day, between

@@ -2,8 +2,11 @@
 //! human-rights defenders at risk.
 
 pub mod alerts;
+pub mod api;
+pub mod audience;
 pub mod auth;
 pub mod cases;
+pub mod changes;
 pub mod charges;
 pub mod configuration;
 pub mod countries;
@@ -11,6 +14,7 @@ pub mod db;
 pub mod defenders;
 pub mod demo;
 pub mod domain;
+pub mod effects;
 pub mod error;
 pub mod events;
 pub mod generate;

@@ -91,7 +91,7 @@ async fn main() -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Worker => {
-            let db = db::Db::connect(&settings.database)?;
+            let db = case_tracker::startup::open_database(&settings.database)?;
             let worker = case_tracker::alerts::worker::Worker::new(
                 db,
                 settings.alerts.clone(),
@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
             actix_web::rt::task::spawn_blocking(move || handle.stop()).await?;
         }
         Command::Migrate => {
-            db::Db::connect(&settings.database)?;
+            case_tracker::startup::open_database(&settings.database)?;
             tracing::info!("database is up to date");
         }
         Command::Healthcheck => {
@@ -113,14 +113,14 @@ async fn main() -> anyhow::Result<()> {
             }
         }
         Command::Token { command } => {
-            let db = db::Db::connect(&settings.database)?;
+            let db = case_tracker::startup::open_database(&settings.database)?;
             token_command(&db, command)?;
         }
         Command::Audit {
             command: AuditCommand::Verify { head },
         } => {
             use case_tracker::auth::chain::{verify, Verdict};
-            let db = db::Db::connect(&settings.database)?;
+            let db = case_tracker::startup::open_database(&settings.database)?;
             let verdict = verify(&mut *db.get()?, head.as_ref())?;
             if let Verdict::Broken { .. } = verdict {
                 anyhow::bail!("{verdict}");
@@ -131,7 +131,7 @@ async fn main() -> anyhow::Result<()> {
             cases,
             events_per_case,
         } => {
-            let db = db::Db::connect(&settings.database)?;
+            let db = case_tracker::startup::open_database(&settings.database)?;
             let mut conn = db.get()?;
             let plan = case_tracker::generate::Plan {
                 cases,
@@ -148,7 +148,7 @@ async fn main() -> anyhow::Result<()> {
             );
         }
         Command::Demo => {
-            let db = db::Db::connect(&settings.database)?;
+            let db = case_tracker::startup::open_database(&settings.database)?;
             let summary = demo::load(&db, &settings.application.default_actor)?;
             println!("{summary}");
         }
@@ -227,7 +227,8 @@ fn token_command(db: &db::Db, command: TokenCommand) -> anyhow::Result<()> {
                 anyhow::bail!("a partner token needs --email (and only a partner token takes one)");
             }
             let issued = db::write_transaction(&mut conn, |conn| {
-                store::issue(conn, request, "command line")
+                let subscriber = case_tracker::subscriptions::store::subscriber_of(conn, &request)?;
+                store::issue(conn, request, subscriber, "command line")
             })?;
             eprintln!(
                 "issued {} token {} for {}; keep the secret below, it is not shown again",

@@ -53,8 +53,8 @@ pub fn document() -> serde_json::Value {
     let (_, mut api) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::startup::public_routes)
-        .service(utoipa_actix_web::scope("/api/v1").configure(crate::startup::api_routes))
+        .configure(crate::api::public_routes)
+        .service(utoipa_actix_web::scope("/api/v1").configure(crate::api::api_routes))
         .split_for_parts();
     apply_conventions(&mut api);
     let mut json = serde_json::to_value(&api).unwrap_or_default();

@@ -67,6 +67,11 @@ pub fn fold(text: &str) -> String {
     fold_words(text).join(" ")
 }
 
+/// A LIKE pattern that finds `needle` anywhere in a search key column.
+pub fn contains_pattern(needle: &str) -> String {
+    format!("%{}%", crate::domain::like_escape(&fold(needle)))
+}
+
 /// The search terms of a query: folded words, at most ten.
 pub fn query_terms(q: &str) -> Vec<String> {
     let mut terms = fold_words(q);
@@ -327,7 +332,7 @@ pub fn store_document(
 pub fn matching_cases(
     conn: &mut DbConnection,
     q: &str,
-    visibility: crate::auth::Visibility,
+    visibility: crate::audience::Visibility,
     limit: i64,
 ) -> StoreResult<Vec<(String, f64)>> {
     let mut terms = query_terms(q);

@@ -4,18 +4,13 @@ use crate::configuration::Settings;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::http::HttpSettings;
-use crate::{
-    alerts, cases, charges, countries, defenders, events, hearings, interventions, sentences,
-    subscriptions, trials,
-};
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{from_fn, Next};
-use actix_web::{get, web, App, HttpResponse, HttpServer, ResponseError};
+use actix_web::{web, App, HttpResponse, HttpServer, ResponseError};
 use std::net::TcpListener;
 use std::time::Instant;
-use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -25,12 +20,36 @@ pub struct Application {
     worker: Option<crate::alerts::worker::WorkerHandle>,
 }
 
+/// The database of this service: connected, migrated and prepared (see `prepare`).
+pub fn open_database(settings: &crate::configuration::DatabaseSettings) -> anyhow::Result<Db> {
+    Db::connect(settings, prepare)
+}
+
+/// What the data needs after a migration: the country list, a search document for
+/// every case, and every audit entry chained.
+pub fn prepare(conn: &mut crate::db::DbConnection) -> anyhow::Result<()> {
+    use crate::db::write_transaction;
+    write_transaction(conn, crate::countries::store::sync)
+        .map_err(|e| anyhow::anyhow!("loading the country list failed: {e}"))?;
+    write_transaction(conn, crate::search::index_missing)
+        .map_err(|e| anyhow::anyhow!("indexing cases for search failed: {e}"))?;
+    let chained = write_transaction(conn, crate::auth::chain::chain_unchained)
+        .map_err(|e| anyhow::anyhow!("chaining the audit log failed: {e}"))?;
+    if chained > 0 {
+        tracing::info!(
+            entries = chained,
+            "chained audit entries written before the chain"
+        );
+    }
+    Ok(())
+}
+
 impl Application {
     /// Connects to the database (migrating it) and binds the listener; port 0 picks a
     /// free port, which tests use.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let database = settings.database.clone();
-        let db = actix_web::rt::task::spawn_blocking(move || Db::connect(&database)).await??;
+        let db = actix_web::rt::task::spawn_blocking(move || open_database(&database)).await??;
         let listener = TcpListener::bind((
             settings.application.host.as_str(),
             settings.application.port,
@@ -123,11 +142,11 @@ pub fn run(
             )
             .service(web::redirect("/docs", "/docs/"))
             .into_utoipa_app()
-            .configure(public_routes)
+            .configure(crate::api::public_routes)
             .service(
                 utoipa_actix_web::scope("/api/v1")
                     .wrap(from_fn(crate::auth::middleware::authenticate))
-                    .configure(api_routes),
+                    .configure(crate::api::api_routes),
             )
             .into_app()
             .default_service(web::to(no_such_route))
@@ -135,63 +154,6 @@ pub fn run(
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-/// The routes outside /api/v1: health, readiness, and the links in alert emails.
-pub fn public_routes(cfg: &mut ServiceConfig) {
-    cfg.service(health)
-        .service(ready)
-        .service(subscriptions::links::confirm_page)
-        .service(subscriptions::links::confirm)
-        .service(subscriptions::links::unsubscribe_page)
-        .service(subscriptions::links::unsubscribe);
-}
-
-/// Every /api/v1 route. Each handler carries its OpenAPI description, which
-/// `utoipa_actix_web` collects from here: a route without one does not compile.
-pub fn api_routes(cfg: &mut ServiceConfig) {
-    cfg.service(crate::auth::routes::create)
-        .service(crate::auth::routes::list)
-        .service(crate::auth::routes::revoke)
-        .service(crate::auth::routes::audit)
-        .service(countries::routes::list)
-        .service(countries::routes::get)
-        .service(defenders::routes::list)
-        .service(defenders::routes::create)
-        .service(defenders::routes::get)
-        .service(defenders::routes::update)
-        .service(defenders::routes::delete)
-        .service(defenders::routes::cases)
-        .service(cases::routes::list)
-        .service(cases::routes::create)
-        .service(cases::routes::get)
-        .service(cases::routes::update)
-        .service(cases::routes::delete)
-        .service(cases::routes::link_defender)
-        .service(cases::routes::unlink_defender)
-        .service(crate::records::Routes::<charges::Charge>::new())
-        .service(crate::records::Routes::<trials::Trial>::new())
-        .service(hearings::routes::calendar)
-        .service(hearings::routes::feed)
-        .service(crate::records::Routes::<hearings::Hearing>::new())
-        .service(crate::records::Routes::<sentences::Sentence>::new())
-        .service(interventions::routes::list)
-        .service(interventions::routes::create)
-        .service(interventions::routes::get)
-        .service(interventions::routes::update)
-        .service(interventions::routes::delete)
-        .service(interventions::routes::link_case)
-        .service(interventions::routes::unlink_case)
-        .service(events::routes::list)
-        .service(events::routes::create)
-        .service(events::routes::get)
-        .service(events::routes::for_defender)
-        .service(subscriptions::routes::list)
-        .service(subscriptions::routes::create)
-        .service(subscriptions::routes::get)
-        .service(subscriptions::routes::delete)
-        .service(alerts::routes::list)
-        .service(alerts::routes::retry);
 }
 
 /// A known path asked with a method it does not have gets 405 and `Allow`; anything
@@ -313,61 +275,4 @@ async fn reject_nul(
         return Ok(req.into_response(response).map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
-}
-
-#[utoipa::path(
-    tag = "service",
-    security(()),
-    responses(
-        (status = OK, description = "The process is alive", body = crate::startup::Health)
-    )
-)]
-#[get("/health")]
-pub async fn health() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({"status": "ok"}))
-}
-
-/// `GET /health`.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct Health {
-    /// Always `ok`.
-    pub status: String,
-}
-
-/// `GET /ready`.
-#[derive(serde::Serialize, utoipa::ToSchema)]
-pub struct Readiness {
-    /// Always `ready`.
-    pub status: String,
-    /// `sqlite` or `postgres`.
-    pub database: String,
-    pub alerts: crate::alerts::Backlog,
-}
-
-/// Ready when the database answers and every migration has been applied; also tells
-/// how many alerts wait to be sent and how many failed, for monitoring.
-#[utoipa::path(
-    tag = "service",
-    security(()),
-    responses(
-        (status = OK, description = "The database answers, migrations are applied; alert backlog", body = crate::startup::Readiness),
-        (status = SERVICE_UNAVAILABLE, description = "Not ready, and why", body = crate::error::Problem, content_type = "application/problem+json")
-    )
-)]
-#[get("/ready")]
-pub async fn ready(db: web::Data<Db>) -> Result<HttpResponse, ApiError> {
-    let backend = db.backend().as_str();
-    let pending = db
-        .read(|conn| {
-            crate::db::pending_migrations(conn)
-                .map(|pending| !pending.is_empty())
-                .map_err(|e| ApiError::Unavailable(format!("cannot read the migration state: {e}")))
-        })
-        .await?;
-    if pending {
-        return Err(ApiError::Unavailable("migrations are pending".into()));
-    }
-    let backlog = db.read(|conn| Ok(alerts::store::backlog(conn)?)).await?;
-    Ok(HttpResponse::Ok()
-        .json(serde_json::json!({"status": "ready", "database": backend, "alerts": backlog})))
 }

@@ -8,7 +8,6 @@
 //! mailed), sends it, and records the outcome.
 
 pub mod mail;
-pub mod routes;
 pub mod store;
 pub mod worker;
 

@@ -4,9 +4,9 @@ pub mod audit;
 pub mod cache;
 pub mod chain;
 pub mod middleware;
-pub mod routes;
 pub mod store;
 
+pub use crate::audience::{Confidential, Visibility};
 use crate::vocabulary::Role;
 use actix_web::{dev::Payload, FromRequest, HttpMessage, HttpRequest};
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
@@ -120,26 +120,17 @@ pub struct Principal {
     pub subscriber_id: Option<String>,
 }
 
-/// What a reader may see: staff see everything, partners only what is not
-/// confidential and never the staff-only fields.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Visibility {
-    Staff,
-    Public,
-}
+/// The actor that change records are attributed to.
+#[derive(Debug, Clone)]
+pub struct Actor(pub String);
 
-impl Visibility {
-    pub fn is_public(&self) -> bool {
-        *self == Visibility::Public
-    }
+impl FromRequest for Actor {
+    type Error = crate::error::ApiError;
+    type Future = Ready<Result<Self, crate::error::ApiError>>;
 
-    /// The values of a `confidential` column this reader may see.
-    pub fn confidential_values(&self) -> Vec<bool> {
-        if self.is_public() {
-            vec![false]
-        } else {
-            vec![false, true]
-        }
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let name = req.extensions().get::<Principal>().map(|p| p.name.clone());
+        ready(name.map(Actor).ok_or(crate::error::ApiError::Unauthorized))
     }
 }
 
@@ -183,13 +174,6 @@ impl FromRequest for Visibility {
 /// Confidential records a request read, for the audit log.
 #[derive(Debug, Clone, Default)]
 pub struct ConfidentialReads(pub Vec<String>);
-
-/// A record that may be confidential: what the audit log calls it when it is.
-pub trait Confidential {
-    /// `"case <id>"`, `"defender <id>"`, ...: the confidential records this one is or
-    /// shows; none for a record that is not confidential.
-    fn confidential_refs(&self) -> Vec<String>;
-}
 
 /// Notes every confidential record among `records` that a request read.
 pub fn note_confidential_reads<'a, T: Confidential + 'a>(

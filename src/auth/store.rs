@@ -4,19 +4,15 @@ use crate::schema::{api_tokens::dsl as t, audit_log};
 use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
 
-/// Issues a token; the secret in the result is not stored anywhere.
+/// Issues a token; the secret in the result is not stored anywhere. A partner's
+/// token acts for its subscriber (`subscriptions::store::find_or_create_subscriber`).
 pub fn issue(
     conn: &mut DbConnection,
     request: CreateToken,
+    subscriber_id: Option<String>,
     created_by: &str,
 ) -> StoreResult<IssuedToken> {
     let secret = super::new_secret().map_err(|e| StoreError::NoRandomness(e.to_string()))?;
-    let subscriber_id = match &request.subscriber {
-        None => None,
-        Some(subscriber) => {
-            Some(crate::subscriptions::store::find_or_create_subscriber(conn, subscriber)?.id)
-        }
-    };
     let id = new_id();
     diesel::insert_into(t::api_tokens)
         .values((

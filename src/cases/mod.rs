@@ -1,6 +1,5 @@
 //! Cases: one situation followed over time, with its defenders and records.
 
-pub mod routes;
 pub mod store;
 
 use crate::domain::to_json_list;
@@ -35,7 +34,7 @@ pub struct Case {
     pub deleted_at: Option<NaiveDateTime>,
 }
 
-impl crate::auth::Confidential for Case {
+impl crate::audience::Confidential for Case {
     fn confidential_refs(&self) -> Vec<String> {
         self.confidential
             .then(|| format!("case {}", self.id))

@@ -1,7 +1,7 @@
 use super::{Case, CaseDefender, CaseDefenderLink, CaseDetail, NewCase, TrialWithHearings};
-use crate::auth::Visibility;
+use crate::audience::Visibility;
+use crate::changes::{diff, ChangeRecord};
 use crate::db::DbConnection;
-use crate::events::{diff, store::record, ChangeRecord};
 use crate::schema::{case_defenders as cd, cases::dsl as c, charges, defenders, sentences};
 use crate::store::{StoreError, StoreResult};
 use chrono::NaiveDateTime;
@@ -154,31 +154,28 @@ pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Case> {
         .ok_or_else(|| StoreError::NotFound("case"))
 }
 
-pub fn insert(conn: &mut DbConnection, actor: &str, new: NewCase) -> StoreResult<Case> {
+/// Opens a case; returns it and its change record.
+pub fn insert(conn: &mut DbConnection, new: NewCase) -> StoreResult<(Case, ChangeRecord)> {
     diesel::insert_into(c::cases).values(&new).execute(conn)?;
     let case = get(conn, &new.id)?;
-    record(
-        conn,
-        actor,
-        ChangeRecord {
-            case_id: case.id.clone(),
-            kind: "case_opened".into(),
-            record_type: "case",
-            record_id: case.id.clone(),
-            title: format!("Case opened: {}", case.title),
-            changes: diff(None, Some(&case)),
-            defender_ids: vec![],
-        },
-    )?;
-    Ok(case)
+    let change = ChangeRecord {
+        case_id: case.id.clone(),
+        kind: "case_opened".into(),
+        record_type: "case",
+        record_id: case.id.clone(),
+        title: format!("Case opened: {}", case.title),
+        changes: diff(None, Some(&case)),
+        defender_ids: vec![],
+    };
+    Ok((case, change))
 }
 
+/// Writes `next` over `current`; returns the change record unless nothing changed.
 pub fn update(
     conn: &mut DbConnection,
-    actor: &str,
     current: &Case,
     next: &Case,
-) -> StoreResult<()> {
+) -> StoreResult<Option<ChangeRecord>> {
     let written = diesel::update(
         c::cases
             .find(&next.id)
@@ -191,7 +188,7 @@ pub fn update(
     }
     let changes = diff(Some(current), Some(next));
     if changes.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let (kind, title) = if current.status != next.status {
         match next.closed_reason.as_deref() {
@@ -208,23 +205,19 @@ pub fn update(
             format!("Case details updated: {}", fields.join(", ")),
         )
     };
-    record(
-        conn,
-        actor,
-        ChangeRecord {
-            case_id: next.id.clone(),
-            kind: kind.into(),
-            record_type: "case",
-            record_id: next.id.clone(),
-            title,
-            changes,
-            defender_ids: vec![],
-        },
-    )
+    Ok(Some(ChangeRecord {
+        case_id: next.id.clone(),
+        kind: kind.into(),
+        record_type: "case",
+        record_id: next.id.clone(),
+        title,
+        changes,
+        defender_ids: vec![],
+    }))
 }
 
 /// Marks a case deleted. Its timeline stays, and ends with the deletion.
-pub fn delete(conn: &mut DbConnection, actor: &str, case: &Case) -> StoreResult<()> {
+pub fn delete(conn: &mut DbConnection, case: &Case) -> StoreResult<ChangeRecord> {
     let now = crate::db::now();
     let written = diesel::update(c::cases.find(&case.id).filter(c::version.eq(case.version)))
         .set((
@@ -236,28 +229,15 @@ pub fn delete(conn: &mut DbConnection, actor: &str, case: &Case) -> StoreResult<
     if written == 0 {
         return Err(StoreError::Stale("case"));
     }
-    record(
-        conn,
-        actor,
-        ChangeRecord {
-            case_id: case.id.clone(),
-            kind: "case_deleted".into(),
-            record_type: "case",
-            record_id: case.id.clone(),
-            title: format!("Case deleted: {}", case.title),
-            changes: diff(Some(case), None),
-            defender_ids: vec![],
-        },
-    )
-}
-
-/// Marks the case as changed for `updated_since`, when one of its records changes;
-/// returns 0 if there is no such case (or it was deleted).
-pub fn touch(conn: &mut DbConnection, case_id: &str) -> StoreResult<usize> {
-    Ok(diesel::update(c::cases.find(case_id))
-        .filter(c::deleted_at.is_null())
-        .set(c::updated_at.eq(crate::db::now()))
-        .execute(conn)?)
+    Ok(ChangeRecord {
+        case_id: case.id.clone(),
+        kind: "case_deleted".into(),
+        record_type: "case",
+        record_id: case.id.clone(),
+        title: format!("Case deleted: {}", case.title),
+        changes: diff(Some(case), None),
+        defender_ids: vec![],
+    })
 }
 
 pub fn find_link(
@@ -276,14 +256,13 @@ pub fn find_link(
 /// whether it is new.
 pub fn link_defender(
     conn: &mut DbConnection,
-    actor: &str,
     case: &Case,
     defender: &crate::defenders::Defender,
     role: &str,
-) -> StoreResult<(CaseDefenderLink, bool)> {
+) -> StoreResult<(CaseDefenderLink, bool, Option<ChangeRecord>)> {
     let existing = find_link(conn, &case.id, &defender.id)?;
     let (link, is_new, kind, title) = match existing {
-        Some(link) if link.role == role => return Ok((link, false)),
+        Some(link) if link.role == role => return Ok((link, false, None)),
         Some(link) => {
             diesel::update(cd::table.find((&case.id, &defender.id)))
                 .set(cd::role.eq(role))
@@ -312,29 +291,24 @@ pub fn link_defender(
     };
     let mut changes = serde_json::Map::new();
     changes.insert("role".into(), serde_json::json!({"old": null, "new": role}));
-    record(
-        conn,
-        actor,
-        ChangeRecord {
-            case_id: case.id.clone(),
-            kind: kind.into(),
-            record_type: "case_defender",
-            record_id: defender.id.clone(),
-            title,
-            changes,
-            defender_ids: vec![defender.id.clone()],
-        },
-    )?;
-    Ok((link, is_new))
+    let change = ChangeRecord {
+        case_id: case.id.clone(),
+        kind: kind.into(),
+        record_type: "case_defender",
+        record_id: defender.id.clone(),
+        title,
+        changes,
+        defender_ids: vec![defender.id.clone()],
+    };
+    Ok((link, is_new, Some(change)))
 }
 
 /// Unlinks a defender who has no charge or sentence in the case.
 pub fn unlink_defender(
     conn: &mut DbConnection,
-    actor: &str,
     case: &Case,
     defender: &crate::defenders::Defender,
-) -> StoreResult<()> {
+) -> StoreResult<ChangeRecord> {
     let link = find_link(conn, &case.id, &defender.id)?.ok_or(StoreError::NotLinked("defender"))?;
     let charges: i64 = charges::table
         .filter(charges::case_id.eq(&case.id))
@@ -357,19 +331,15 @@ pub fn unlink_defender(
         "role".into(),
         serde_json::json!({"old": link.role, "new": null}),
     );
-    record(
-        conn,
-        actor,
-        ChangeRecord {
-            case_id: case.id.clone(),
-            kind: "defender_unlinked".into(),
-            record_type: "case_defender",
-            record_id: defender.id.clone(),
-            title: format!("{} removed from the case", defender.name),
-            changes,
-            defender_ids: vec![defender.id.clone()],
-        },
-    )
+    Ok(ChangeRecord {
+        case_id: case.id.clone(),
+        kind: "defender_unlinked".into(),
+        record_type: "case_defender",
+        record_id: defender.id.clone(),
+        title: format!("{} removed from the case", defender.name),
+        changes,
+        defender_ids: vec![defender.id.clone()],
+    })
 }
 
 pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<CaseDefender>> {
@@ -432,4 +402,27 @@ pub fn find_by_title(conn: &mut DbConnection, title: &str) -> StoreResult<Option
         .select(Case::as_select())
         .first(conn)
         .optional()?)
+}
+
+/// The cases a defender is in, in case id order.
+pub fn cases_of(
+    conn: &mut DbConnection,
+    defender_id: &str,
+    visibility: Visibility,
+    after: Option<&str>,
+    limit: i64,
+) -> StoreResult<Vec<Case>> {
+    let mut query = c::cases
+        .inner_join(cd::table)
+        .filter(cd::defender_id.eq(defender_id))
+        .filter(c::deleted_at.is_null())
+        .select(Case::as_select())
+        .into_boxed();
+    if visibility.is_public() {
+        query = query.filter(c::confidential.eq(false));
+    }
+    if let Some(after) = after {
+        query = query.filter(c::id.gt(after.to_string()));
+    }
+    Ok(query.order(c::id).limit(limit).load(conn)?)
 }

@@ -1,6 +1,5 @@
 //! ISO 3166-1 countries, loaded from the `rust_iso3166` list after every migration.
 
-pub mod routes;
 pub mod store;
 
 use diesel::prelude::*;

@@ -1,6 +1,5 @@
 //! Defenders: the people at risk that cases are about.
 
-pub mod routes;
 pub mod store;
 
 use crate::domain::to_json_list;
@@ -33,7 +32,7 @@ pub struct Defender {
     pub updated_at: NaiveDateTime,
 }
 
-impl crate::auth::Confidential for Defender {
+impl crate::audience::Confidential for Defender {
     fn confidential_refs(&self) -> Vec<String> {
         self.confidential
             .then(|| format!("defender {}", self.id))

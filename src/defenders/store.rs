@@ -1,8 +1,7 @@
 use super::{Defender, NewDefender};
-use crate::auth::Visibility;
-use crate::cases::Case;
+use crate::audience::Visibility;
 use crate::db::DbConnection;
-use crate::schema::{case_defenders, cases, defenders::dsl as d};
+use crate::schema::{case_defenders, defenders::dsl as d};
 use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
 
@@ -23,7 +22,7 @@ pub fn list(
     if let Some(q) = &filter.q {
         query = query.filter(
             d::search_names
-                .like(crate::domain::contains_pattern(q))
+                .like(crate::search::contains_pattern(q))
                 .escape('\\'),
         );
     }
@@ -101,14 +100,6 @@ pub fn update(conn: &mut DbConnection, current: &Defender, next: &Defender) -> S
     if written == 0 {
         return Err(StoreError::Stale("defender"));
     }
-    // The defender's names are part of the search documents of their cases.
-    let linked: Vec<String> = case_defenders::table
-        .filter(case_defenders::defender_id.eq(&next.id))
-        .select(case_defenders::case_id)
-        .load(conn)?;
-    for case_id in linked {
-        crate::search::reindex(conn, &case_id)?;
-    }
     Ok(())
 }
 
@@ -131,27 +122,4 @@ pub fn delete(conn: &mut DbConnection, current: &Defender) -> StoreResult<()> {
         return Err(StoreError::Stale("defender"));
     }
     Ok(())
-}
-
-/// The cases a defender is in, in case id order.
-pub fn cases_of(
-    conn: &mut DbConnection,
-    defender_id: &str,
-    visibility: Visibility,
-    after: Option<&str>,
-    limit: i64,
-) -> StoreResult<Vec<Case>> {
-    let mut query = cases::table
-        .inner_join(case_defenders::table)
-        .filter(case_defenders::defender_id.eq(defender_id))
-        .filter(cases::deleted_at.is_null())
-        .select(Case::as_select())
-        .into_boxed();
-    if visibility.is_public() {
-        query = query.filter(cases::confidential.eq(false));
-    }
-    if let Some(after) = after {
-        query = query.filter(cases::id.gt(after.to_string()));
-    }
-    Ok(query.order(cases::id).limit(limit).load(conn)?)
 }

@@ -1,78 +1,13 @@
-use super::{ChangeRecord, Event, LogEvent, NewEvent};
-use crate::db::{new_id, now, DbConnection};
+use super::{Event, LogEvent, NewEvent};
+use crate::db::DbConnection;
 use crate::schema::{case_defenders, cases, events::dsl as e, interventions};
 use crate::store::Problems;
 use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
-use serde_json::Value;
 
-/// Writes the change record of a write; call it inside the write's transaction.
-pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> StoreResult<()> {
-    if change.record_type != "case" {
-        crate::cases::store::touch(conn, &change.case_id)?;
-    }
-    let recorded_at = now();
-    let today = recorded_at.date();
-    let case_id = change.case_id.clone();
-    let changes = if change.changes.is_empty() {
-        None
-    } else {
-        Some(Value::Object(change.changes).to_string())
-    };
-    let new = NewEvent {
-        id: new_id(),
-        case_id: change.case_id,
-        kind: change.kind,
-        occurred_on: today.format("%Y-%m-%d").to_string(),
-        precision: "day".into(),
-        occurred_start: today,
-        title: change.title,
-        description: None,
-        source_url: None,
-        intervention_id: None,
-        defender_ids: crate::domain::to_json_list(&change.defender_ids),
-        record_type: Some(change.record_type.to_string()),
-        record_id: Some(change.record_id),
-        changes,
-        actor: actor.to_string(),
-        confidential: false,
-        recorded_at,
-    };
-    // The case's own fields, its defenders and its charges are in its search document:
-    // a change to them rebuilds it; any other change only adds its record.
-    let rebuild = matches!(
-        new.record_type.as_deref(),
-        Some("case" | "charge" | "case_defender")
-    );
-    store(conn, &new, rebuild)?;
-    if rebuild {
-        crate::search::reindex(conn, &case_id)?;
-    }
-    Ok(())
-}
-
-/// Writes an event with what it triggers, in the caller's transaction: the alerts it
-/// queues and its text in the case's search document. Whether partners may learn of
-/// it is decided here, once, for both.
-fn store(conn: &mut DbConnection, new: &NewEvent, rebuild_index: bool) -> StoreResult<()> {
+/// Inserts a timeline row; `effects` carries out what it sets off.
+pub fn insert(conn: &mut DbConnection, new: &NewEvent) -> StoreResult<()> {
     diesel::insert_into(e::events).values(new).execute(conn)?;
-    let case = crate::alerts::store::public_case(conn, &new.case_id)?;
-    let named = crate::domain::from_json_list(&new.defender_ids);
-    let public = match &case {
-        Some(_) if new.confidential => false,
-        Some(_) if named.is_empty() => true,
-        Some(case) => {
-            let hidden = crate::cases::store::hidden_defenders(conn, &case.id)?;
-            !named.iter().any(|d| hidden.contains(d))
-        }
-        None => false,
-    };
-    if let (true, Some(case)) = (public, &case) {
-        crate::alerts::store::enqueue_for_event(conn, new, case)?;
-    }
-    if !rebuild_index {
-        crate::search::append_event(conn, new, public)?;
-    }
     Ok(())
 }
 
@@ -136,7 +71,7 @@ pub fn page(
     if filter.public {
         query = query.filter(e::confidential.eq(false));
         for hidden in &filter.hidden_defenders {
-            let pattern = format!("%{}%", crate::db::like_escape(&format!("\"{hidden}\"")));
+            let pattern = format!("%{}%", crate::domain::like_escape(&format!("\"{hidden}\"")));
             query = query.filter(diesel::dsl::not(e::defender_ids.like(pattern).escape('\\')));
         }
     }
@@ -183,20 +118,29 @@ pub fn page(
     Ok(query.limit(limit).load(conn)?)
 }
 
-/// Logs a researcher's event after checking what it refers to.
+/// A researcher's event, once what it refers to is checked; `effects::logged` writes
+/// it with what it sets off.
 pub fn log(
     conn: &mut DbConnection,
     case_id: &str,
     actor: &str,
     input: LogEvent,
-) -> StoreResult<Event> {
-    // Marks the case changed and checks it exists in one statement.
-    if crate::cases::store::touch(conn, case_id)? == 0 {
+) -> StoreResult<NewEvent> {
+    let live: i64 = cases::table
+        .find(case_id)
+        .filter(cases::deleted_at.is_null())
+        .count()
+        .get_result(conn)?;
+    if live == 0 {
         return Err(StoreError::NotFound("case"));
     }
     let mut problems = Problems::new();
     for (i, defender_id) in input.defender_ids.iter().enumerate() {
-        if crate::cases::store::find_link(conn, case_id, defender_id)?.is_none() {
+        let linked: i64 = case_defenders::table
+            .find((case_id, defender_id))
+            .count()
+            .get_result(conn)?;
+        if linked == 0 {
             problems.add(
                 format!("defender_ids[{i}]"),
                 "must be a defender linked to this case",
@@ -216,9 +160,7 @@ pub fn log(
         }
     }
     problems.into_result()?;
-    let new = input.into_new(case_id, actor)?;
-    store(conn, &new, false)?;
-    Ok(Event::from(new))
+    input.into_new(case_id, actor)
 }
 
 pub fn get(conn: &mut DbConnection, case_id: &str, id: &str) -> StoreResult<Event> {

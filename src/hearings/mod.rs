@@ -2,7 +2,6 @@
 //! court's IANA time zone, and shown in that zone, so "9:00 in court" stays 9:00.
 
 pub mod ical;
-pub mod routes;
 pub mod store;
 
 use crate::db::DbConnection;

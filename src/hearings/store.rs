@@ -11,7 +11,7 @@ pub struct CalendarFilter {
     pub from: Option<NaiveDateTime>,
     pub to: Option<NaiveDateTime>,
     pub country: Option<String>,
-    pub visibility: crate::auth::Visibility,
+    pub visibility: crate::audience::Visibility,
 }
 
 /// One line of the advocacy calendar.
@@ -31,7 +31,7 @@ pub struct CalendarEntry {
     pub case_confidential: bool,
 }
 
-impl crate::auth::Confidential for CalendarEntry {
+impl crate::audience::Confidential for CalendarEntry {
     /// A confidential case's hearing, and the confidential defenders it names.
     fn confidential_refs(&self) -> Vec<String> {
         let case = self

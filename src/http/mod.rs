@@ -16,34 +16,14 @@ pub use page::{Cursor, Page, PageKey, PageRequest, DEFAULT_LIMIT, MAX_LIMIT};
 pub use precondition::IfMatch;
 pub use query::{ApiQuery, PageQuery};
 
-use crate::error::ApiError;
-use actix_web::{dev::Payload, http::header, web, FromRequest, HttpRequest, HttpResponse};
+use actix_web::{http::header, web, HttpRequest, HttpResponse};
 use serde::Serialize;
-use std::future::{ready, Ready};
 
 /// Settings the request helpers need, registered as app data.
 #[derive(Debug, Clone)]
 pub struct HttpSettings {
     pub base_url: String,
     pub max_body_bytes: usize,
-}
-
-/// The actor that change records are attributed to.
-#[derive(Debug, Clone)]
-pub struct Actor(pub String);
-
-impl FromRequest for Actor {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        use actix_web::HttpMessage;
-        let name = req
-            .extensions()
-            .get::<crate::auth::Principal>()
-            .map(|p| p.name.clone());
-        ready(name.map(Actor).ok_or(ApiError::Unauthorized))
-    }
 }
 
 pub fn etag(version: i64) -> String {

@@ -1,7 +1,6 @@
 //! Interventions: what the organisation published or sent (appeals, follow-ups,
 //! press releases, statements, letters, UN submissions), and the cases they cover.
 
-pub mod routes;
 pub mod store;
 
 use crate::domain::to_json_list;

@@ -1,7 +1,6 @@
 use super::{Intervention, NewIntervention};
-use crate::cases::Case;
+use crate::changes::ChangeRecord;
 use crate::db::DbConnection;
-use crate::events::{store::record, ChangeRecord};
 use crate::schema::{cases as c, intervention_cases as ic, interventions::dsl as i};
 use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
@@ -11,7 +10,7 @@ pub struct InterventionFilter {
     pub country: Option<String>,
     pub intervention_type: Option<String>,
     pub case_id: Option<String>,
-    pub visibility: crate::auth::Visibility,
+    pub visibility: crate::audience::Visibility,
 }
 
 pub fn list(
@@ -153,9 +152,8 @@ pub fn update(
 /// record on that case's timeline.
 pub fn delete(
     conn: &mut DbConnection,
-    actor: &str,
     intervention: &Intervention,
-) -> StoreResult<()> {
+) -> StoreResult<Vec<ChangeRecord>> {
     let links: Vec<(String, Option<chrono::NaiveDateTime>)> = ic::table
         .inner_join(c::table)
         .filter(ic::intervention_id.eq(&intervention.id))
@@ -179,8 +177,9 @@ pub fn delete(
             "{followers} follow-up(s) point to this intervention"
         )));
     }
+    let mut changes = Vec::new();
     for (case_id, _) in &links {
-        remove_link(conn, actor, intervention, case_id)?;
+        changes.push(remove_link(conn, intervention, case_id)?);
     }
     let deleted = diesel::delete(
         i::interventions
@@ -191,7 +190,7 @@ pub fn delete(
     if deleted == 0 {
         return Err(StoreError::Stale("intervention"));
     }
-    Ok(())
+    Ok(changes)
 }
 
 fn link_exists(conn: &mut DbConnection, intervention_id: &str, case_id: &str) -> StoreResult<bool> {
@@ -205,16 +204,15 @@ fn link_exists(conn: &mut DbConnection, intervention_id: &str, case_id: &str) ->
 /// Records that the intervention covers the case; returns whether the link is new.
 pub fn link_case(
     conn: &mut DbConnection,
-    actor: &str,
     intervention: &Intervention,
-    case: &Case,
-) -> StoreResult<bool> {
+    case_id: &str,
+) -> StoreResult<Option<ChangeRecord>> {
     // ON CONFLICT DO NOTHING: two requests linking the same pair at once both succeed
     // (PostgreSQL would otherwise fail the second on the primary key).
     let insert = diesel::insert_into(ic::table)
         .values((
             ic::intervention_id.eq(&intervention.id),
-            ic::case_id.eq(&case.id),
+            ic::case_id.eq(case_id),
             ic::created_at.eq(crate::db::now()),
         ))
         .on_conflict_do_nothing();
@@ -223,68 +221,57 @@ pub fn link_case(
         DbConnection::Sqlite(sqlite) => insert.execute(sqlite)?,
     };
     if inserted == 0 {
-        return Ok(false);
+        return Ok(None);
     }
     let mut changes = serde_json::Map::new();
     changes.insert(
         "intervention_id".into(),
         serde_json::json!({"old": null, "new": intervention.id}),
     );
-    record(
-        conn,
-        actor,
-        ChangeRecord {
-            case_id: case.id.clone(),
-            kind: "intervention_linked".into(),
-            record_type: "intervention",
-            record_id: intervention.id.clone(),
-            title: format!("{} covers the case", intervention.describe()),
-            changes,
-            defender_ids: vec![],
-        },
-    )?;
-    Ok(true)
+    Ok(Some(ChangeRecord {
+        case_id: case_id.to_string(),
+        kind: "intervention_linked".into(),
+        record_type: "intervention",
+        record_id: intervention.id.clone(),
+        title: format!("{} covers the case", intervention.describe()),
+        changes,
+        defender_ids: vec![],
+    }))
 }
 
 pub fn unlink_case(
     conn: &mut DbConnection,
-    actor: &str,
     intervention: &Intervention,
-    case: &Case,
-) -> StoreResult<()> {
-    if !link_exists(conn, &intervention.id, &case.id)? {
+    case_id: &str,
+) -> StoreResult<ChangeRecord> {
+    if !link_exists(conn, &intervention.id, case_id)? {
         return Err(StoreError::NotLinked("intervention"));
     }
-    remove_link(conn, actor, intervention, &case.id)
+    remove_link(conn, intervention, case_id)
 }
 
 /// Removes an existing link and records it on the case's timeline.
 fn remove_link(
     conn: &mut DbConnection,
-    actor: &str,
     intervention: &Intervention,
     case_id: &str,
-) -> StoreResult<()> {
+) -> StoreResult<ChangeRecord> {
     diesel::delete(ic::table.find((&intervention.id, case_id))).execute(conn)?;
     let mut changes = serde_json::Map::new();
     changes.insert(
         "intervention_id".into(),
         serde_json::json!({"old": intervention.id, "new": null}),
     );
-    record(
-        conn,
-        actor,
-        ChangeRecord {
-            case_id: case_id.to_string(),
-            kind: "intervention_unlinked".into(),
-            record_type: "intervention",
-            record_id: intervention.id.clone(),
-            title: format!(
-                "{} no longer listed as covering the case",
-                intervention.describe()
-            ),
-            changes,
-            defender_ids: vec![],
-        },
-    )
+    Ok(ChangeRecord {
+        case_id: case_id.to_string(),
+        kind: "intervention_unlinked".into(),
+        record_type: "intervention",
+        record_id: intervention.id.clone(),
+        title: format!(
+            "{} no longer listed as covering the case",
+            intervention.describe()
+        ),
+        changes,
+        defender_ids: vec![],
+    })
 }

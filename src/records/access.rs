@@ -2,7 +2,7 @@
 //! partner, and nothing about a confidential defender; what staff read of either is
 //! named for the audit log.
 
-use crate::auth::Visibility;
+use crate::audience::Visibility;
 use crate::db::DbConnection;
 use crate::schema::{case_defenders, cases, defenders};
 use crate::store::{StoreError, StoreResult};

@@ -4,19 +4,17 @@
 //! it at the version the client names, deleting it with a change record that keeps its
 //! last values, and its routes with their OpenAPI descriptions come from here.
 //!
-//! A write returns the change record it causes; the caller hands it to
-//! `events::store::record`, which carries out what a change triggers.
+//! A write returns the change record it causes; the caller hands it to `effects`,
+//! which carries out what a change sets off.
 
 mod access;
-mod routes;
 mod table;
 
 pub use access::{hidden_defenders, CaseAccess};
-pub use routes::Routes;
 
-use crate::auth::Visibility;
+use crate::audience::Visibility;
+use crate::changes::{diff, ChangeRecord};
 use crate::db::DbConnection;
-use crate::events::{diff, ChangeRecord};
 use crate::http::PageKey;
 use crate::schema::{case_defenders, cases, defenders, trials};
 use crate::store::{StoreError, StoreResult};

@@ -1,8 +1,6 @@
 //! Subscriptions: who follows which case, country or subject, and how they confirm
 //! their address and leave again.
 
-pub mod links;
-pub mod routes;
 pub mod store;
 
 use crate::auth::NewSubscriber;

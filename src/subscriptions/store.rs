@@ -1,6 +1,6 @@
 use super::{NewSubscription, Subscriber, Subscription, SubscriptionView, Target};
-use crate::alerts;
-use crate::auth::{NewSubscriber, Visibility};
+use crate::audience::Visibility;
+use crate::auth::NewSubscriber;
 use crate::db::{new_id, now, DbConnection};
 use crate::schema::{alerts as a, subscribers as sr, subscriptions as s};
 use crate::store::{StoreError, StoreResult};
@@ -9,6 +9,17 @@ use diesel::prelude::*;
 
 fn token() -> StoreResult<String> {
     crate::auth::random_token().map_err(|e| StoreError::NoRandomness(e.to_string()))
+}
+
+/// The subscriber a partner token is for, created (unconfirmed) if it is new.
+pub fn subscriber_of(
+    conn: &mut DbConnection,
+    request: &crate::auth::CreateToken,
+) -> StoreResult<Option<String>> {
+    match &request.subscriber {
+        None => Ok(None),
+        Some(named) => Ok(Some(find_or_create_subscriber(conn, named)?.id)),
+    }
 }
 
 /// The subscriber with this address, created (unconfirmed) if it is new.
@@ -49,9 +60,9 @@ pub fn subscriber(conn: &mut DbConnection, id: &str) -> StoreResult<Subscriber> 
 /// are reported alike so a partner learns nothing about confidential cases.
 pub fn check_case(conn: &mut DbConnection, case_id: &str, public: bool) -> StoreResult<()> {
     let visibility = if public {
-        crate::auth::Visibility::Public
+        crate::audience::Visibility::Public
     } else {
-        crate::auth::Visibility::Staff
+        crate::audience::Visibility::Staff
     };
     match crate::cases::store::visible(conn, case_id, visibility) {
         Ok(_) => Ok(()),
@@ -63,8 +74,9 @@ pub fn check_case(conn: &mut DbConnection, case_id: &str, public: bool) -> Store
     }
 }
 
-/// Creates a subscription. An address that has not confirmed yet gets a confirmation
-/// email (through the outbox, in this transaction) unless a valid link is out already.
+/// Creates a subscription. An address that has not confirmed yet gets a new
+/// confirmation link unless a valid one is out already; the second value says whether
+/// one must be sent (`effects::confirmation_requested`, in this transaction).
 pub fn create(
     conn: &mut DbConnection,
     subscriber: &Subscriber,
@@ -72,7 +84,7 @@ pub fn create(
     delivery: Delivery,
     actor: &str,
     confirmation_valid_hours: i64,
-) -> StoreResult<SubscriptionView> {
+) -> StoreResult<(SubscriptionView, bool)> {
     let duplicate: Option<String> = s::table
         .filter(s::subscriber_id.eq(&subscriber.id))
         .filter(s::scope.eq(target.scope()))
@@ -101,23 +113,24 @@ pub fn create(
             created_by: actor.into(),
         })
         .execute(conn)?;
-    request_confirmation(conn, subscriber, confirmation_valid_hours)?;
-    view(conn, &id, Visibility::Staff)
+    let confirm = new_confirmation_link(conn, subscriber, confirmation_valid_hours)?;
+    Ok((view(conn, &id, Visibility::Staff)?, confirm))
 }
 
-/// Sends a confirmation link to an unconfirmed address that has no valid one yet.
-fn request_confirmation(
+/// Makes a confirmation link for an unconfirmed address that has no valid one yet;
+/// returns whether it did.
+fn new_confirmation_link(
     conn: &mut DbConnection,
     subscriber: &Subscriber,
     valid_hours: i64,
-) -> StoreResult<()> {
+) -> StoreResult<bool> {
     let now = now();
     let link_out = subscriber.confirmation_token.is_some()
         && subscriber
             .confirmation_expires_at
             .is_some_and(|at| at > now);
     if subscriber.confirmed_at.is_some() || link_out {
-        return Ok(());
+        return Ok(false);
     }
     diesel::update(sr::table.find(&subscriber.id))
         .set((
@@ -125,7 +138,7 @@ fn request_confirmation(
             sr::confirmation_expires_at.eq(now + chrono::Duration::hours(valid_hours)),
         ))
         .execute(conn)?;
-    alerts::store::enqueue_confirmation(conn, &subscriber.id)
+    Ok(true)
 }
 
 /// The subscriptions a reader may see: a partner never learns of a confidential case,
@@ -299,15 +312,19 @@ pub fn unsubscribe(conn: &mut DbConnection, token: &str) -> StoreResult<Unsubscr
     Ok(Unsubscribed::All(subscriber))
 }
 
-/// Peeks at an unsubscribe link without using it (the page a browser shows first).
-pub fn describe_unsubscribe(conn: &mut DbConnection, token: &str) -> StoreResult<String> {
+/// Peeks at an unsubscribe link without using it (the page a browser shows first):
+/// the scope and target of the one subscription it ends, or none when it ends them all.
+pub fn unsubscribe_target(
+    conn: &mut DbConnection,
+    token: &str,
+) -> StoreResult<Option<(String, String)>> {
     let one: Option<(String, String)> = s::table
         .filter(s::unsubscribe_token.eq(token))
         .select((s::scope, s::target))
         .first(conn)
         .optional()?;
-    if let Some((scope, target)) = one {
-        return alerts::mail::describe_target(conn, &scope, &target);
+    if one.is_some() {
+        return Ok(one);
     }
     let known: i64 = sr::table
         .filter(sr::unsubscribe_token.eq(token))
@@ -316,7 +333,7 @@ pub fn describe_unsubscribe(conn: &mut DbConnection, token: &str) -> StoreResult
     if known == 0 {
         return Err(StoreError::NotFound("unsubscribe link"));
     }
-    Ok("every case you follow".into())
+    Ok(None)
 }
 
 /// Whether a confirmation link can still be used.

@@ -6,7 +6,6 @@ use crate::helpers::{
 use crate::smtp::{MailSink, Received};
 use case_tracker::alerts::worker::Worker;
 use case_tracker::configuration::{Settings, SmtpSecurity};
-use case_tracker::db::Db;
 use diesel::prelude::*;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -41,7 +40,8 @@ async fn mail_app(customise: impl FnOnce(&mut Settings)) -> (TestApp, MailSink) 
 
 /// A worker of our own on the app's database (the app's own is off).
 fn worker(app: &TestApp) -> Worker {
-    let db = Db::connect(&app.settings.database).expect("connect the worker");
+    let db =
+        case_tracker::startup::open_database(&app.settings.database).expect("connect the worker");
     Worker::new(
         db,
         app.settings.alerts.clone(),
@@ -166,7 +166,7 @@ async fn log_event(app: &TestApp, case_id: &str, title: &str) -> Value {
 }
 
 async fn demo_case(app: &TestApp) -> (String, String) {
-    let db = Db::connect(&app.settings.database).expect("connect");
+    let db = case_tracker::startup::open_database(&app.settings.database).expect("connect");
     case_tracker::demo::load(&db, "demo").expect("load the demo");
     let cases = json_body(app.get("/api/v1/cases?q=Bokayev").await).await;
     let case = cases["items"]

@@ -246,6 +246,7 @@ fn entries_from_before_the_chain_are_chained_when_the_database_is_next_opened() 
     let url = DatabaseUrl::parse(&url).unwrap();
     let mut conn = ConnectionManager::new(url, 5000).establish().unwrap();
     case_tracker::db::run_migrations(&mut conn).unwrap();
+    case_tracker::startup::prepare(&mut conn).unwrap();
     // Back to the schema before the chain.
     loop {
         let reverted = match &mut conn {
@@ -272,6 +273,7 @@ fn entries_from_before_the_chain_are_chained_when_the_database_is_next_opened() 
     }
 
     case_tracker::db::run_migrations(&mut conn).unwrap();
+    case_tracker::startup::prepare(&mut conn).unwrap();
     let chained: Vec<(Option<i64>, String)> = audit_log::table
         .select((audit_log::seq, audit_log::id))
         .order(audit_log::seq)

@@ -146,7 +146,9 @@ pub fn issue_token(database_url: &str, role: &str, name: &str, email: Option<&st
         body["subscriber"] = json!({ "name": name, "email": email });
     }
     let request = case_tracker::http::parse_body(body).expect("a valid token request");
-    case_tracker::auth::store::issue(&mut conn, request, "test")
+    let subscriber = case_tracker::subscriptions::store::subscriber_of(&mut conn, &request)
+        .expect("the token's subscriber");
+    case_tracker::auth::store::issue(&mut conn, request, subscriber, "test")
         .expect("issue a token")
         .token_secret
 }

@@ -657,6 +657,7 @@ async fn search_joins_a_case_and_its_events_and_follows_confidentiality_changes(
         .unwrap();
     assert_eq!(search(staff.clone(), "postponed").await, none);
     case_tracker::db::run_migrations(&mut conn).unwrap();
+    case_tracker::startup::prepare(&mut conn).unwrap();
     assert_eq!(search(staff.clone(), "narymbaev%20postponed").await, one);
     assert_eq!(search(partner.clone(), "postponed").await, one);
     assert_eq!(search(partner.clone(), "relocation").await, none);

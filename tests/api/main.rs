@@ -13,6 +13,7 @@ mod helpers;
 mod history;
 mod hostile;
 mod interventions;
+mod modules;
 mod openapi;
 mod sentences;
 mod smtp;

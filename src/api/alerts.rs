@@ -1,4 +1,4 @@
-use super::store;
+use crate::alerts::store;
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::{parse_vocab_param, ApiQuery, Page, PageRequest};
@@ -26,7 +26,7 @@ pub struct AlertQuery {
 /// The delivery log: every alert with its status, attempts and last error.
 #[utoipa::path(
     tag = "alerts",
-    params(crate::alerts::routes::AlertQuery),
+    params(crate::api::alerts::AlertQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::alerts::Alert>)
     )

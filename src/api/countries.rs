@@ -1,4 +1,4 @@
-use super::store;
+use crate::countries::store;
 use crate::db::Db;
 use crate::error::{not_found, ApiResult};
 use crate::http::{ApiQuery, Page, PageRequest};
@@ -18,7 +18,7 @@ pub struct CountryQuery {
 
 #[utoipa::path(
     tag = "countries",
-    params(crate::countries::routes::CountryQuery),
+    params(crate::api::countries::CountryQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::countries::Country>)
     )

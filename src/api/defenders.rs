@@ -1,6 +1,6 @@
-use super::{store, CreateDefender, UpdateDefender};
 use crate::auth::{note_confidential_reads, redact, Visibility};
 use crate::db::Db;
+use crate::defenders::{store, CreateDefender, UpdateDefender};
 use crate::domain::check_country;
 use crate::error::ApiResult;
 use crate::http::{
@@ -28,7 +28,7 @@ pub struct DefenderQuery {
 
 #[utoipa::path(
     tag = "defenders",
-    params(crate::defenders::routes::DefenderQuery),
+    params(crate::api::defenders::DefenderQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::defenders::Defender>)
     )
@@ -138,6 +138,7 @@ pub async fn update(
             precondition.check(current.version)?;
             let next = patch.apply(&current)?;
             store::update(conn, &current, &next)?;
+            crate::effects::defender_renamed(conn, &next.id)?;
             Ok(next)
         })
         .await?;
@@ -191,7 +192,7 @@ pub async fn cases(
         .read(move |conn| {
             let defender = store::visible(conn, &id, vis)?;
             Ok((
-                store::cases_of(conn, &id, vis, after.as_deref(), fetch)?,
+                crate::cases::store::cases_of(conn, &id, vis, after.as_deref(), fetch)?,
                 defender,
             ))
         })

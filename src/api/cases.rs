@@ -1,10 +1,11 @@
-use super::{store, CreateCase, LinkDefender, UpdateCase};
+use crate::auth::Actor;
 use crate::auth::{note_confidential_reads, redact, Visibility};
+use crate::cases::{store, CreateCase, LinkDefender, UpdateCase};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
 use crate::http::{
-    created, no_content, ok_versioned, parse_vocab_param, Actor, ApiJson, ApiQuery, IfMatch, Page,
+    created, no_content, ok_versioned, parse_vocab_param, ApiJson, ApiQuery, IfMatch, Page,
     PageRequest, Problems,
 };
 use crate::vocabulary::CaseStatus;
@@ -49,7 +50,7 @@ fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDate
 
 #[utoipa::path(
     tag = "cases",
-    params(crate::cases::routes::CaseQuery),
+    params(crate::api::cases::CaseQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::cases::Case>)
     )
@@ -150,7 +151,11 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     let new = body.0.into_new()?;
     let case = db
-        .write(move |conn| Ok(store::insert(conn, &actor.0, new)?))
+        .write(move |conn| {
+            let (case, change) = store::insert(conn, new)?;
+            crate::effects::record(conn, &actor.0, change)?;
+            Ok(case)
+        })
         .await?;
     Ok(created(
         &req,
@@ -207,7 +212,8 @@ pub async fn update(
             let current = store::get(conn, &id)?;
             precondition.check(current.version)?;
             let next = patch.apply(&current)?;
-            store::update(conn, &actor.0, &current, &next)?;
+            let change = store::update(conn, &current, &next)?;
+            crate::effects::record_all(conn, &actor.0, change)?;
             Ok(next)
         })
         .await?;
@@ -233,7 +239,8 @@ pub async fn delete(
     db.write(move |conn| {
         let case = store::get(conn, &id)?;
         precondition.check(case.version)?;
-        Ok(store::delete(conn, &actor.0, &case)?)
+        let change = store::delete(conn, &case)?;
+        Ok(crate::effects::record(conn, &actor.0, change)?)
     })
     .await?;
     Ok(no_content())
@@ -263,9 +270,9 @@ pub async fn link_defender(
             let case = store::get(conn, &case_id)?;
             let defender = crate::defenders::store::find(conn, &defender_id)?
                 .ok_or_else(|| crate::error::not_found("defender"))?;
-            Ok(store::link_defender(
-                conn, &actor.0, &case, &defender, role,
-            )?)
+            let (link, is_new, change) = store::link_defender(conn, &case, &defender, role)?;
+            crate::effects::record_all(conn, &actor.0, change)?;
+            Ok((link, is_new))
         })
         .await?;
     let mut response = if is_new {
@@ -295,7 +302,8 @@ pub async fn unlink_defender(
         let case = store::get(conn, &case_id)?;
         let defender = crate::defenders::store::find(conn, &defender_id)?
             .ok_or_else(|| crate::error::not_found("defender"))?;
-        Ok(store::unlink_defender(conn, &actor.0, &case, &defender)?)
+        let change = store::unlink_defender(conn, &case, &defender)?;
+        Ok(crate::effects::record(conn, &actor.0, change)?)
     })
     .await?;
     Ok(no_content())

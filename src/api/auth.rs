@@ -1,4 +1,4 @@
-use super::{store, CreateToken, Principal};
+use crate::auth::{store, CreateToken, Principal};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::{ApiJson, ApiQuery, Page, PageQuery, PageRequest, Problems};
@@ -36,7 +36,10 @@ pub async fn create(
     }
     problems.into_result()?;
     let issued = db
-        .write(move |conn| Ok(store::issue(conn, request, &admin.name)?))
+        .write(move |conn| {
+            let subscriber = crate::subscriptions::store::subscriber_of(conn, &request)?;
+            Ok(store::issue(conn, request, subscriber, &admin.name)?)
+        })
         .await?;
     Ok(HttpResponse::Created().json(issued))
 }
@@ -70,7 +73,7 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<PageQuery>) -> ApiResult<Ht
 #[delete("/tokens/{id}")]
 pub async fn revoke(
     db: web::Data<Db>,
-    tokens: web::Data<super::cache::TokenCache>,
+    tokens: web::Data<crate::auth::cache::TokenCache>,
     admin: Principal,
     id: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
@@ -100,7 +103,7 @@ pub struct AuditQuery {
 /// The audit log, oldest first.
 #[utoipa::path(
     tag = "access",
-    params(crate::auth::routes::AuditQuery),
+    params(crate::api::auth::AuditQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::auth::store::AuditEntry>)
     )

@@ -1,8 +1,8 @@
-use super::store;
 use crate::auth::{redact, Visibility};
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
+use crate::hearings::store;
 use crate::http::{ApiQuery, Page, PageKey, PageRequest, Problems};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
@@ -45,7 +45,7 @@ fn bound(
 
 #[utoipa::path(
     tag = "hearings",
-    params(crate::hearings::routes::CalendarQuery),
+    params(crate::api::hearings::CalendarQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::hearings::store::CalendarEntry>)
     )
@@ -109,7 +109,7 @@ const FEED_CAP: i64 = 2000;
 /// 30 days ago on.
 #[utoipa::path(
     tag = "hearings",
-    params(crate::hearings::routes::FeedQuery),
+    params(crate::api::hearings::FeedQuery),
     responses(
         (status = OK, description = "An iCalendar (RFC 5545) feed", body = String, content_type = "text/calendar")
     )
@@ -140,7 +140,7 @@ pub async fn feed(
         .read(move |conn| Ok(store::calendar(conn, &filter, None, FEED_CAP)?))
         .await?;
     crate::auth::note_confidential_reads(&req, rows.iter());
-    let body = super::ical::feed(&rows, settings.base_url.trim_end_matches('/'));
+    let body = crate::hearings::ical::feed(&rows, settings.base_url.trim_end_matches('/'));
     Ok(HttpResponse::Ok()
         .content_type("text/calendar; charset=utf-8")
         .insert_header(("Content-Disposition", "inline; filename=\"hearings.ics\""))

@@ -2,11 +2,11 @@
 //! is the credential. A GET only shows a page with a button, because mail scanners
 //! follow links; the POST acts (and is what RFC 8058 one-click clients send).
 
-use super::store::{self, Unsubscribed};
 use crate::alerts::mail::Templates;
 use crate::auth::store::AuditEntry;
 use crate::db::{new_id, now, Db};
 use crate::error::{ApiError, ApiResult};
+use crate::subscriptions::store::{self, Unsubscribed};
 use actix_web::{get, post, web, HttpRequest, HttpResponse};
 
 fn html(status: actix_web::http::StatusCode, body: String) -> HttpResponse {
@@ -170,7 +170,14 @@ pub async fn unsubscribe_page(
     let token = token.into_inner();
     let action = format!("/unsubscribe/{token}");
     match db
-        .read(move |conn| Ok(store::describe_unsubscribe(conn, &token)?))
+        .read(move |conn| {
+            Ok(match store::unsubscribe_target(conn, &token)? {
+                Some((scope, target)) => {
+                    crate::alerts::mail::describe_target(conn, &scope, &target)?
+                }
+                None => "every case you follow".into(),
+            })
+        })
         .await
     {
         Ok(what) => page(

@@ -2,13 +2,14 @@
 //! `GET` and `POST /{parent}/{id}/{collection}`, `GET`, `PATCH` and
 //! `DELETE /{collection}/{id}`.
 
-use super::CaseRecord;
+use crate::auth::Actor;
 use crate::auth::{note_confidential_read, redact, Visibility};
 use crate::db::Db;
 use crate::error::ApiResult;
 use crate::http::{
-    created, no_content, ok_versioned, Actor, ApiJson, ApiQuery, IfMatch, Page, PageKey, PageQuery,
+    created, no_content, ok_versioned, ApiJson, ApiQuery, IfMatch, Page, PageKey, PageQuery,
 };
+use crate::records::CaseRecord;
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::{guard, web, HttpRequest, HttpResponse};
 use std::marker::PhantomData;
@@ -31,7 +32,11 @@ async fn list<R: CaseRecord>(
     let after = page.position::<R::Key>()?;
     let fetch = page.fetch();
     let (rows, access) = db
-        .read(move |conn| Ok(super::page::<R>(conn, &parent_id, vis, after, fetch)?))
+        .read(move |conn| {
+            Ok(crate::records::page::<R>(
+                conn, &parent_id, vis, after, fetch,
+            )?)
+        })
         .await?;
     let mut page = Page::from_rows(rows, &page, |r| r.key().to_keys());
     // Left out after paging, so that the cursor still follows the rows.
@@ -54,8 +59,8 @@ async fn create<R: CaseRecord>(
     let input = body.0;
     let record = db
         .write(move |conn| {
-            let (record, change) = super::create::<R>(conn, &parent_id, input)?;
-            crate::events::store::record(conn, &actor.0, change)?;
+            let (record, change) = crate::records::create::<R>(conn, &parent_id, input)?;
+            crate::effects::record(conn, &actor.0, change)?;
             Ok(record)
         })
         .await?;
@@ -72,7 +77,7 @@ async fn get<R: CaseRecord>(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let (record, reads) = db
-        .read(move |conn| Ok(super::read::<R>(conn, &id, vis)?))
+        .read(move |conn| Ok(crate::records::read::<R>(conn, &id, vis)?))
         .await?;
     note_confidential_read(&req, reads);
     let version = record.version();
@@ -90,11 +95,11 @@ async fn update<R: CaseRecord>(
     let patch = body.0;
     let record = db
         .write(move |conn| {
-            let current = super::get::<R>(conn, &id)?;
+            let current = crate::records::get::<R>(conn, &id)?;
             precondition.check(current.version())?;
-            let (next, change) = super::update(conn, &current, patch)?;
+            let (next, change) = crate::records::update(conn, &current, patch)?;
             if let Some(change) = change {
-                crate::events::store::record(conn, &actor.0, change)?;
+                crate::effects::record(conn, &actor.0, change)?;
             }
             Ok(next)
         })
@@ -111,10 +116,10 @@ async fn delete<R: CaseRecord>(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     db.write(move |conn| {
-        let record = super::get::<R>(conn, &id)?;
+        let record = crate::records::get::<R>(conn, &id)?;
         precondition.check(record.version())?;
-        let change = super::delete(conn, &record)?;
-        Ok(crate::events::store::record(conn, &actor.0, change)?)
+        let change = crate::records::delete(conn, &record)?;
+        Ok(crate::effects::record(conn, &actor.0, change)?)
     })
     .await?;
     Ok(no_content())

@@ -1,11 +1,12 @@
-use super::{store, CreateIntervention, UpdateIntervention};
+use crate::auth::Actor;
 use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
 use crate::http::{
-    created, no_content, ok_versioned, parse_vocab_param, Actor, ApiJson, ApiQuery, IfMatch, Page,
+    created, no_content, ok_versioned, parse_vocab_param, ApiJson, ApiQuery, IfMatch, Page,
     PageRequest,
 };
+use crate::interventions::{store, CreateIntervention, UpdateIntervention};
 use crate::vocabulary::InterventionType;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -31,7 +32,7 @@ pub struct InterventionQuery {
 
 #[utoipa::path(
     tag = "interventions",
-    params(crate::interventions::routes::InterventionQuery),
+    params(crate::api::interventions::InterventionQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::interventions::Intervention>)
     )
@@ -156,7 +157,8 @@ pub async fn delete(
     db.write(move |conn| {
         let intervention = store::get(conn, &id)?;
         precondition.check(intervention.version)?;
-        Ok(store::delete(conn, &actor.0, &intervention)?)
+        let changes = store::delete(conn, &intervention)?;
+        Ok(crate::effects::record_all(conn, &actor.0, changes)?)
     })
     .await?;
     Ok(no_content())
@@ -182,7 +184,9 @@ pub async fn link_case(
         .write(move |conn| {
             let intervention = store::get(conn, &id)?;
             let case = crate::cases::store::get(conn, &case_id)?;
-            let is_new = store::link_case(conn, &actor.0, &intervention, &case)?;
+            let change = store::link_case(conn, &intervention, &case.id)?;
+            let is_new = change.is_some();
+            crate::effects::record_all(conn, &actor.0, change)?;
             Ok((intervention, is_new))
         })
         .await?;
@@ -212,7 +216,8 @@ pub async fn unlink_case(
     db.write(move |conn| {
         let intervention = store::get(conn, &id)?;
         let case = crate::cases::store::get(conn, &case_id)?;
-        Ok(store::unlink_case(conn, &actor.0, &intervention, &case)?)
+        let change = store::unlink_case(conn, &intervention, &case.id)?;
+        Ok(crate::effects::record(conn, &actor.0, change)?)
     })
     .await?;
     Ok(no_content())

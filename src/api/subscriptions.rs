@@ -1,4 +1,3 @@
-use super::{store, CreateSubscription, Target};
 use crate::auth::Principal;
 use crate::configuration::AlertSettings;
 use crate::db::Db;
@@ -6,6 +5,7 @@ use crate::error::{invalid, not_found, ApiResult};
 use crate::http::{
     created, no_content, ok_versioned, ApiJson, ApiQuery, IfMatch, Page, PageRequest,
 };
+use crate::subscriptions::{store, CreateSubscription, Target};
 use crate::vocabulary::Role;
 use actix_web::{delete, get, post, web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -35,7 +35,7 @@ fn own_subscriber(principal: &Principal) -> Option<String> {
 
 #[utoipa::path(
     tag = "subscriptions",
-    params(crate::subscriptions::routes::SubscriptionQuery),
+    params(crate::api::subscriptions::SubscriptionQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::subscriptions::SubscriptionView>)
     )
@@ -120,14 +120,12 @@ pub async fn create(
                 Who::Own(own) => store::subscriber(conn, own)?,
                 Who::Named(named) => store::find_or_create_subscriber(conn, named)?,
             };
-            Ok(store::create(
-                conn,
-                &subscriber,
-                &target,
-                delivery,
-                &actor,
-                hours,
-            )?)
+            let (view, confirm) =
+                store::create(conn, &subscriber, &target, delivery, &actor, hours)?;
+            if confirm {
+                crate::effects::confirmation_requested(conn, &subscriber.id)?;
+            }
+            Ok(view)
         })
         .await?;
     Ok(created(

@@ -1,9 +1,10 @@
-use super::store::{self, EventFilter, EventKey, Order, Scope};
-use super::LogEvent;
+use crate::auth::Actor;
 use crate::auth::{redact, Visibility};
 use crate::db::Db;
 use crate::error::{invalid, ApiResult};
-use crate::http::{Actor, ApiJson, ApiQuery, HttpSettings, Page, PageRequest, Problems};
+use crate::events::store::{self, EventFilter, EventKey, Order, Scope};
+use crate::events::LogEvent;
+use crate::http::{ApiJson, ApiQuery, HttpSettings, Page, PageRequest, Problems};
 use actix_web::{get, http::header, post, web, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
@@ -191,7 +192,7 @@ async fn history(
 /// The case's history: logged events and change records, oldest first by default.
 #[utoipa::path(
     tag = "events",
-    params(("id" = String, Path, description = "The case id"), crate::events::routes::EventQuery),
+    params(("id" = String, Path, description = "The case id"), crate::api::events::EventQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::events::Event>)
     )
@@ -210,7 +211,7 @@ pub async fn list(
 /// The history of every case a defender is in.
 #[utoipa::path(
     tag = "events",
-    params(("id" = String, Path, description = "The defender id"), crate::events::routes::EventQuery),
+    params(("id" = String, Path, description = "The defender id"), crate::api::events::EventQuery),
     responses(
         (status = OK, description = "OK", body = crate::http::Page<crate::events::Event>)
     )
@@ -281,7 +282,11 @@ pub async fn create(
     let case_id = id.into_inner();
     let input = body.0;
     let event = db
-        .write(move |conn| Ok(store::log(conn, &case_id, &actor.0, input)?))
+        .write(move |conn| {
+            let new = store::log(conn, &case_id, &actor.0, input)?;
+            crate::effects::logged(conn, &new)?;
+            Ok(crate::events::Event::from(new))
+        })
         .await?;
     let location = format!(
         "{}/api/v1/cases/{}/events/{}",
