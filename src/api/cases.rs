@@ -181,7 +181,7 @@ pub async fn get(
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
     let detail = db
-        .read(move |conn| Ok(store::detail(conn, &id, vis)?))
+        .read(move |conn| Ok(crate::cases::detail::read(conn, &id, vis)?))
         .await?;
     note_confidential_reads(&req, [&detail.case]);
     note_confidential_reads(&req, detail.defenders.iter().map(|d| &d.defender));

@@ -1,5 +1,6 @@
 //! Cases: one situation followed over time, with its defenders and records.
 
+pub mod detail;
 pub mod store;
 
 use crate::domain::to_json_list;

@@ -1,4 +1,4 @@
-use super::{Case, CaseDefender, CaseDefenderLink, CaseDetail, NewCase, TrialWithHearings};
+use super::{Case, CaseDefender, CaseDefenderLink, NewCase};
 use crate::audience::Visibility;
 use crate::changes::{diff, ChangeRecord};
 use crate::db::DbConnection;
@@ -356,43 +356,6 @@ pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<C
             role_in_case,
         })
         .collect())
-}
-
-/// The case with all its records as `visibility` may see them, read in one
-/// transaction so the parts agree.
-pub fn detail(
-    conn: &mut DbConnection,
-    id: &str,
-    visibility: Visibility,
-) -> StoreResult<CaseDetail> {
-    use crate::records::{of_case, CaseAccess};
-    conn.transaction(|conn| {
-        let case = visible(conn, id, visibility)?;
-        let access = CaseAccess::of(conn, &case.id, case.confidential, visibility)?;
-        let mut defenders = defenders_of(conn, id)?;
-        defenders.retain(|d| access.may_see(Some(&d.defender.id)));
-        let mut hearings: std::collections::HashMap<String, Vec<crate::hearings::HearingView>> =
-            std::collections::HashMap::new();
-        for hearing in of_case::<crate::hearings::Hearing>(conn, &access)? {
-            let trial_id = hearing.trial_id.clone();
-            hearings.entry(trial_id).or_default().push(hearing.into());
-        }
-        let trials = of_case::<crate::trials::Trial>(conn, &access)?
-            .into_iter()
-            .map(|trial| TrialWithHearings {
-                hearings: hearings.remove(&trial.id).unwrap_or_default(),
-                trial,
-            })
-            .collect();
-        Ok(CaseDetail {
-            charges: of_case(conn, &access)?,
-            sentences: of_case(conn, &access)?,
-            interventions: crate::interventions::store::for_case(conn, id)?,
-            case,
-            defenders,
-            trials,
-        })
-    })
 }
 
 pub fn find_by_title(conn: &mut DbConnection, title: &str) -> StoreResult<Option<Case>> {
