@@ -399,7 +399,9 @@ impl Composer {
         let Some(hearing) = crate::hearings::Hearing::find(conn, hearing_id)? else {
             return Ok(skip(AlertStatus::Cancelled, "the hearing was deleted"));
         };
-        if hearing.status != "scheduled" || hearing.scheduled_at <= crate::db::now() {
+        if hearing.status != crate::vocabulary::HearingStatus::Scheduled
+            || hearing.scheduled_at <= crate::db::now()
+        {
             return Ok(skip(
                 AlertStatus::Cancelled,
                 "the hearing is no longer scheduled",

@@ -21,7 +21,7 @@ pub struct Charge {
     pub legal_basis: String,
     pub description: Option<String>,
     pub brought_on: Option<NaiveDate>,
-    pub status: String,
+    pub status: ChargeStatus,
     pub version: i64,
     #[serde(serialize_with = "crate::domain::utc")]
     pub created_at: NaiveDateTime,
@@ -100,7 +100,7 @@ impl CaseRecord for Charge {
             legal_basis: input.legal_basis,
             description: input.description,
             brought_on: input.brought_on,
-            status: input.status.as_str().into(),
+            status: input.status,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -112,7 +112,7 @@ impl CaseRecord for Charge {
         set(&mut next.legal_basis, patch.legal_basis);
         set(&mut next.description, patch.description);
         set(&mut next.brought_on, patch.brought_on);
-        set(&mut next.status, patch.status.map(|s| s.as_str().into()));
+        set(&mut next.status, patch.status);
         Ok(next)
     }
 

@@ -24,7 +24,7 @@ pub struct Hearing {
     /// UTC.
     pub scheduled_at: NaiveDateTime,
     pub time_zone: String,
-    pub status: String,
+    pub status: HearingStatus,
     pub description: Option<String>,
     pub observers: Option<String>,
     pub violations: Option<String>,
@@ -43,7 +43,7 @@ pub struct HearingView {
     pub case_id: String,
     pub scheduled_at: String,
     pub time_zone: String,
-    pub status: String,
+    pub status: HearingStatus,
     pub description: Option<String>,
     pub observers: Option<String>,
     pub violations: Option<String>,
@@ -206,7 +206,7 @@ impl CaseRecord for Hearing {
             case_id: trial.case_id.clone(),
             scheduled_at: to_micros(input.scheduled_at.naive_utc()),
             time_zone: input.time_zone,
-            status: input.status.as_str().into(),
+            status: input.status,
             description: input.description,
             observers: input.observers,
             violations: input.violations,
@@ -243,7 +243,7 @@ impl CaseRecord for Hearing {
         next.scheduled_at = to_micros(at.naive_utc());
         next.time_zone = zone;
         set(&mut next.trial_id, patch.trial_id);
-        set(&mut next.status, patch.status.map(|s| s.as_str().into()));
+        set(&mut next.status, patch.status);
         set(&mut next.description, patch.description);
         set(&mut next.observers, patch.observers);
         set(&mut next.violations, patch.violations);

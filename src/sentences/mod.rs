@@ -18,13 +18,13 @@ pub struct Sentence {
     pub id: String,
     pub case_id: String,
     pub defender_id: String,
-    pub kind: String,
+    pub kind: SentenceKind,
     pub term_months: Option<i32>,
     pub amount: Option<i64>,
     pub currency: Option<String>,
     pub description: Option<String>,
     pub handed_down_on: Option<NaiveDate>,
-    pub status: String,
+    pub status: SentenceStatus,
     pub version: i64,
     #[serde(serialize_with = "crate::domain::utc")]
     pub created_at: NaiveDateTime,
@@ -139,13 +139,13 @@ impl CaseRecord for Sentence {
             id: crate::db::new_id(),
             case_id: parent.case_id.clone(),
             defender_id: input.defender_id,
-            kind: input.kind.as_str().into(),
+            kind: input.kind,
             term_months: input.term_months,
             amount: input.amount,
             currency: input.currency,
             description: input.description,
             handed_down_on: input.handed_down_on,
-            status: input.status.as_str().into(),
+            status: input.status,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -154,13 +154,13 @@ impl CaseRecord for Sentence {
 
     fn apply(patch: UpdateSentence, current: &Self) -> StoreResult<Self> {
         let mut next = current.clone();
-        set(&mut next.kind, patch.kind.map(|k| k.as_str().into()));
+        set(&mut next.kind, patch.kind);
         set(&mut next.term_months, patch.term_months);
         set(&mut next.amount, patch.amount);
         set(&mut next.currency, patch.currency);
         set(&mut next.description, patch.description);
         set(&mut next.handed_down_on, patch.handed_down_on);
-        set(&mut next.status, patch.status.map(|s| s.as_str().into()));
+        set(&mut next.status, patch.status);
         check(next.amount, next.currency.as_deref())?;
         Ok(next)
     }
@@ -181,7 +181,7 @@ impl CaseRecord for Sentence {
 
     fn updated(current: &Self, next: &Self, name: &str) -> Story {
         if current.status != next.status {
-            let status = next.status.replace('_', " ");
+            let status = next.status.as_str().replace('_', " ");
             let title = format!("Sentence of {name} ({}): {status}", describe(next));
             Story::new("sentence_status_changed", title)
         } else {
@@ -208,7 +208,7 @@ pub fn describe(s: &Sentence) -> String {
         (Some(amount), Some(currency)) => Some(format!("a fine of {amount} {currency}")),
         _ => None,
     };
-    let kind = s.kind.replace('_', " ");
+    let kind = s.kind.as_str().replace('_', " ");
     let main = match (s.kind.as_str(), term) {
         ("fine", term) => {
             let fine = fine.take().unwrap_or_else(|| "a fine".into());

@@ -19,11 +19,11 @@ pub struct Trial {
     pub case_id: String,
     pub court: String,
     pub city: Option<String>,
-    pub instance: String,
+    pub instance: TrialInstance,
     pub started_on: Option<NaiveDate>,
     pub ended_on: Option<NaiveDate>,
-    pub status: String,
-    pub outcome: Option<String>,
+    pub status: TrialStatus,
+    pub outcome: Option<TrialOutcome>,
     pub version: i64,
     #[serde(serialize_with = "crate::domain::utc")]
     pub created_at: NaiveDateTime,
@@ -102,8 +102,8 @@ pub struct UpdateTrial {
 fn check(
     started_on: Option<NaiveDate>,
     ended_on: Option<NaiveDate>,
-    status: &str,
-    outcome: Option<&str>,
+    status: TrialStatus,
+    outcome: Option<TrialOutcome>,
 ) -> StoreResult<()> {
     let mut problems = Problems::new();
     if let (Some(start), Some(end)) = (started_on, ended_on) {
@@ -111,7 +111,7 @@ fn check(
             problems.add("ended_on", "must not be before started_on");
         }
     }
-    if outcome.is_some() && status != TrialStatus::Concluded.as_str() {
+    if outcome.is_some() && status != TrialStatus::Concluded {
         problems.add("outcome", "may only be set once the trial is concluded");
     }
     problems.into_result()
@@ -124,7 +124,7 @@ fn describe(trial: &Trial) -> String {
         .as_deref()
         .map(|c| format!(", {c}"))
         .unwrap_or_default();
-    let instance = trial.instance.replace('_', " ");
+    let instance = trial.instance.as_str().replace('_', " ");
     format!("{instance} trial at {}{place}", trial.court)
 }
 
@@ -145,20 +145,23 @@ impl CaseRecord for Trial {
     type View = Trial;
 
     fn create(input: CreateTrial, parent: &ParentRef) -> StoreResult<Self> {
-        let outcome = input.outcome.map(|o| o.as_str().to_string());
-        let status = input.status.as_str();
-        check(input.started_on, input.ended_on, status, outcome.as_deref())?;
+        check(
+            input.started_on,
+            input.ended_on,
+            input.status,
+            input.outcome,
+        )?;
         let now = crate::db::now();
         Ok(Trial {
             id: crate::db::new_id(),
             case_id: parent.case_id.clone(),
             court: input.court,
             city: input.city,
-            instance: input.instance.as_str().into(),
+            instance: input.instance,
             started_on: input.started_on,
             ended_on: input.ended_on,
-            status: status.into(),
-            outcome,
+            status: input.status,
+            outcome: input.outcome,
             version: 1,
             created_at: now,
             updated_at: now,
@@ -169,19 +172,12 @@ impl CaseRecord for Trial {
         let mut next = current.clone();
         set(&mut next.court, patch.court);
         set(&mut next.city, patch.city);
-        set(
-            &mut next.instance,
-            patch.instance.map(|i| i.as_str().into()),
-        );
+        set(&mut next.instance, patch.instance);
         set(&mut next.started_on, patch.started_on);
         set(&mut next.ended_on, patch.ended_on);
-        set(&mut next.status, patch.status.map(|s| s.as_str().into()));
-        set(
-            &mut next.outcome,
-            patch.outcome.map(|o| o.map(|o| o.as_str().into())),
-        );
-        let outcome = next.outcome.as_deref();
-        check(next.started_on, next.ended_on, &next.status, outcome)?;
+        set(&mut next.status, patch.status);
+        set(&mut next.outcome, patch.outcome);
+        check(next.started_on, next.ended_on, next.status, next.outcome)?;
         Ok(next)
     }
 
@@ -213,8 +209,7 @@ impl CaseRecord for Trial {
         if current.status != next.status || current.outcome != next.outcome {
             let outcome = next
                 .outcome
-                .as_deref()
-                .map(|o| format!(": {}", o.replace('_', " ")))
+                .map(|o| format!(": {}", o.as_str().replace('_', " ")))
                 .unwrap_or_default();
             let title = format!("{} {}{outcome}", capitalise(&describe(next)), next.status);
             Story::new("trial_status_changed", title)
