@@ -1,5 +1,9 @@
 //! Who reads: staff, or a partner organisation. Partners never see what is
-//! confidential, and a staff read of a confidential record is named for the audit log.
+//! confidential nor a staff-only field, and a staff read of a confidential record is
+//! named for the audit log.
+
+use serde::{Serialize, Serializer};
+use std::cell::Cell;
 
 /// What a reader may see: staff see everything, partners only what is not
 /// confidential and never the staff-only fields.
@@ -29,4 +33,55 @@ pub trait Confidential {
     /// `"case <id>"`, `"defender <id>"`, ...: the confidential records this one is or
     /// shows; none for a record that is not confidential.
     fn confidential_refs(&self) -> Vec<String>;
+}
+
+/// The fields only staff see, by name, for the maps of changed fields in the story
+/// (`changes`); on the records themselves each is marked where it is declared with
+/// `#[serde(skip_serializing_if = "crate::audience::staff_only")]`.
+pub const STAFF_ONLY_FIELDS: [&str; 2] = ["details", "observers"];
+
+thread_local! {
+    /// Set while a body is serialized for a partner (`AsSeenBy`).
+    static FOR_PARTNER: Cell<bool> = const { Cell::new(false) };
+}
+
+/// For `skip_serializing_if`: whether the body being serialized goes to a partner.
+pub fn staff_only<T>(_: &T) -> bool {
+    FOR_PARTNER.with(Cell::get)
+}
+
+/// A map of changed fields as the reader being served may see it.
+pub fn visible_changes(
+    mut changes: serde_json::Map<String, serde_json::Value>,
+    visibility: Visibility,
+) -> serde_json::Map<String, serde_json::Value> {
+    if visibility.is_public() {
+        changes.retain(|field, _| !STAFF_ONLY_FIELDS.contains(&field.as_str()));
+    }
+    changes
+}
+
+/// The reader of the body being serialized now.
+pub fn current_reader() -> Visibility {
+    if FOR_PARTNER.with(Cell::get) {
+        Visibility::Public
+    } else {
+        Visibility::Staff
+    }
+}
+
+/// A body serialized as `visibility` may see it: for a partner, every field marked
+/// staff-only is left out, at any depth, without copying the body.
+pub struct AsSeenBy<'a, T> {
+    pub visibility: Visibility,
+    pub body: &'a T,
+}
+
+impl<T: Serialize> Serialize for AsSeenBy<'_, T> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let before = FOR_PARTNER.with(|p| p.replace(self.visibility.is_public()));
+        let result = self.body.serialize(serializer);
+        FOR_PARTNER.with(|p| p.set(before));
+        result
+    }
 }

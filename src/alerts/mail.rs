@@ -531,10 +531,7 @@ fn public_changes(changes: Option<&str>) -> Vec<Change> {
     else {
         return Vec::new();
     };
-    let redacted = crate::auth::public_value(&serde_json::Value::Object(map));
-    let serde_json::Value::Object(map) = redacted else {
-        return Vec::new();
-    };
+    let map = crate::audience::visible_changes(map, crate::audience::Visibility::Public);
     map.into_iter()
         .map(|(field, change)| {
             let value = match change.get("new") {

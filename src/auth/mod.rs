@@ -223,51 +223,7 @@ pub fn allowed(role: Role, method: &actix_web::http::Method, path: &str) -> bool
     }
 }
 
-/// Fields only staff see: a defender's details (contact, notes) and who observed a
-/// hearing.
-const STAFF_ONLY: [&str; 2] = ["details", "observers"];
-
 /// A response body as `visibility` may see it: partners never get staff-only fields.
-pub fn redact<T: Serialize>(visibility: Visibility, body: &T) -> Redacted<'_, T> {
-    if visibility.is_public() {
-        Redacted::Public(public_value(body))
-    } else {
-        Redacted::Whole(body)
-    }
-}
-
-/// A body as its reader may see it. Staff see it whole and it is serialized directly;
-/// partners get a copy without the staff-only fields.
-pub enum Redacted<'a, T> {
-    Whole(&'a T),
-    Public(serde_json::Value),
-}
-
-impl<T: Serialize> Serialize for Redacted<'_, T> {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Redacted::Whole(body) => body.serialize(serializer),
-            Redacted::Public(value) => value.serialize(serializer),
-        }
-    }
-}
-
-/// A body as JSON without its staff-only fields, at any depth.
-pub fn public_value<T: Serialize>(body: &T) -> serde_json::Value {
-    let mut value = serde_json::to_value(body).unwrap_or(serde_json::Value::Null);
-    strip(&mut value);
-    value
-}
-
-fn strip(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Object(map) => {
-            for key in STAFF_ONLY {
-                map.remove(key);
-            }
-            map.values_mut().for_each(strip);
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(strip),
-        _ => {}
-    }
+pub fn redact<T: Serialize>(visibility: Visibility, body: &T) -> crate::audience::AsSeenBy<'_, T> {
+    crate::audience::AsSeenBy { visibility, body }
 }

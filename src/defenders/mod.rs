@@ -23,6 +23,8 @@ pub struct Defender {
     pub role: String,
     pub organisation: Option<String>,
     pub country: String,
+    /// Contact details and notes: staff only, never sent to a partner.
+    #[serde(skip_serializing_if = "crate::audience::staff_only")]
     pub details: Option<String>,
     pub confidential: bool,
     pub version: i64,

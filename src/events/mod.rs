@@ -44,11 +44,15 @@ impl crate::audience::Confidential for Event {
     }
 }
 
+/// The stored map of changed fields, without the staff-only ones for a partner.
 fn json_object<S: serde::Serializer>(text: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
     match text
         .as_deref()
         .and_then(|t| serde_json::from_str::<Value>(t).ok())
     {
+        Some(Value::Object(map)) => {
+            crate::audience::visible_changes(map, crate::audience::current_reader()).serialize(s)
+        }
         Some(v) => v.serialize(s),
         None => s.serialize_none(),
     }

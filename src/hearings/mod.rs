@@ -45,6 +45,8 @@ pub struct HearingView {
     pub time_zone: String,
     pub status: HearingStatus,
     pub description: Option<String>,
+    /// Who observed it: staff only, never sent to a partner.
+    #[serde(skip_serializing_if = "crate::audience::staff_only")]
     pub observers: Option<String>,
     pub violations: Option<String>,
     pub version: i64,

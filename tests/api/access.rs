@@ -870,3 +870,60 @@ async fn tokens_are_rate_limited_and_failed_logins_throttled() {
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(throttled.headers().contains_key("retry-after"));
 }
+
+#[tokio::test]
+async fn a_change_to_a_staff_only_field_stays_out_of_what_partners_read_of_the_story() {
+    let app = spawn_app().await;
+    let case = app.create_case("Trial of a journalist").await;
+    let trial = crate::trials::create_trial(&app, id(&case), "Atyrau City Court").await;
+    let hearing = app
+        .create(
+            &format!("/api/v1/trials/{}/hearings", id(&trial)),
+            json!({"scheduled_at": "2016-10-12T10:00:00+05:00", "time_zone": "Asia/Atyrau"}),
+        )
+        .await;
+    let changed = app
+        .patch(
+            &format!("/api/v1/hearings/{}", id(&hearing)),
+            Some("\"1\""),
+            &json!({"observers": "Observer A. (name withheld)", "status": "held"}),
+        )
+        .await;
+    assert_eq!(changed.status(), StatusCode::OK);
+    let history = format!("/api/v1/cases/{}/events?order=desc&limit=1", id(&case));
+
+    let (_, staff) = get_as(&app.client, &app, &history).await;
+    assert_eq!(staff["items"][0]["kind"], "hearing_status_changed");
+    let changes = &staff["items"][0]["changes"];
+    assert_eq!(changes["observers"]["new"], "Observer A. (name withheld)");
+    assert_eq!(changes["status"]["new"], "held");
+
+    let partner = client_for(&app.token("partner"));
+    let (status, seen) = get_as(&partner, &app, &history).await;
+    assert_eq!(status, StatusCode::OK);
+    let changes = &seen["items"][0]["changes"];
+    assert_eq!(
+        changes["status"]["new"], "held",
+        "the rest of the change is there"
+    );
+    assert!(changes.get("observers").is_none(), "{seen}");
+    assert!(!seen.to_string().contains("withheld"));
+    let (_, event) = get_as(
+        &partner,
+        &app,
+        &format!(
+            "/api/v1/cases/{}/events/{}",
+            id(&case),
+            id(&seen["items"][0])
+        ),
+    )
+    .await;
+    assert!(event["changes"].get("observers").is_none(), "{event}");
+    assert_eq!(event["changes"]["status"]["new"], "held");
+    // The hearing itself: the field is absent for the partner, present for staff.
+    let path = format!("/api/v1/hearings/{}", id(&hearing));
+    let (_, theirs) = get_as(&partner, &app, &path).await;
+    assert!(theirs.get("observers").is_none() && theirs["status"] == "held");
+    let (_, ours) = get_as(&app.client, &app, &path).await;
+    assert_eq!(ours["observers"], "Observer A. (name withheld)");
+}
