@@ -34,7 +34,7 @@ pub struct AlertQuery {
 #[get("/alerts")]
 pub async fn list(db: web::Data<Db>, query: ApiQuery<AlertQuery>) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    let page = PageRequest::<String>::parse(q.limit.as_deref(), q.cursor.as_deref(), &mut problems);
     let status = parse_vocab_param(
         "status",
         q.status.as_deref(),
@@ -48,12 +48,12 @@ pub async fn list(db: web::Data<Db>, query: ApiQuery<AlertQuery>) -> ApiResult<H
         subscriber_id: q.subscriber,
         case_id: q.case,
     };
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let after = page.after.clone();
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |a| vec![a.id.clone()])))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |a| a.id.clone())))
 }
 
 /// Queues a failed alert again, due now, with a fresh set of attempts.

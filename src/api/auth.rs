@@ -53,13 +53,13 @@ pub async fn create(
 )]
 #[get("/tokens")]
 pub async fn list(db: web::Data<Db>, query: ApiQuery<PageQuery>) -> ApiResult<HttpResponse> {
-    let page = query.page(1)?;
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let page = query.page::<String>()?;
+    let after = page.after.clone();
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| Ok(store::list(conn, after.as_deref(), fetch)?))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |t| vec![t.id.clone()])))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |t| t.id.clone())))
 }
 
 /// Revokes a token; it stops working on the next request.
@@ -111,7 +111,7 @@ pub struct AuditQuery {
 #[get("/audit")]
 pub async fn audit(db: web::Data<Db>, query: ApiQuery<AuditQuery>) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    let page = PageRequest::<String>::parse(q.limit.as_deref(), q.cursor.as_deref(), &mut problems);
     let since = match q.since.as_deref().map(crate::domain::timestamp::parse_text) {
         None => None,
         Some(Some(t)) => Some(t.naive_utc()),
@@ -125,10 +125,10 @@ pub async fn audit(db: web::Data<Db>, query: ApiQuery<AuditQuery>) -> ApiResult<
         actor: q.actor,
         since,
     };
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let after = page.after.clone();
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| Ok(store::audit_page(conn, &filter, after.as_deref(), fetch)?))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| vec![e.id.clone()])))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| e.id.clone())))
 }

@@ -64,8 +64,12 @@ pub async fn list(
 ) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
     // A search pages by (rank, id), a plain list by id.
-    let keys = if q.q.is_some() { 2 } else { 1 };
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), keys, &mut problems);
+    let (limit, cursor) = (q.limit.as_deref(), q.cursor.as_deref());
+    let searching = q.q.is_some();
+    let search_page =
+        searching.then(|| PageRequest::<(f64, String)>::parse(limit, cursor, &mut problems));
+    let list_page =
+        (!searching).then(|| PageRequest::<String>::parse(limit, cursor, &mut problems));
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);
     }
@@ -94,16 +98,6 @@ pub async fn list(
         .updated_since
         .as_deref()
         .and_then(|v| parse_since(v, &mut problems));
-    let search_after = match (&q.q, &page.after) {
-        (Some(_), Some(keys)) => match keys[0].parse::<f64>() {
-            Ok(rank) => Some((rank, keys[1].clone())),
-            Err(_) => {
-                problems.add("cursor", "is not a cursor returned by this list");
-                None
-            }
-        },
-        _ => None,
-    };
     problems.into_result()?;
     let filter = store::CaseFilter {
         country: q.country,
@@ -113,24 +107,25 @@ pub async fn list(
         visibility: vis,
         updated_since,
     };
-    let fetch = page.fetch();
-    if let Some(text) = q.q {
-        let limit = usize::try_from(fetch).unwrap_or(usize::MAX);
+    if let (Some(text), Some(page)) = (q.q, search_page) {
+        let limit = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
+        let search_after = page.after.clone();
         let rows = db
             .read(move |conn| Ok(store::search(conn, &filter, &text, search_after, limit)?))
             .await?;
-        let page = Page::from_rows(rows, &page, |(case, rank)| {
-            vec![rank.to_string(), case.id.clone()]
-        })
-        .map(|(case, _)| case);
+        let page = Page::from_rows(rows, &page, |(case, rank)| (*rank, case.id.clone()))
+            .map(|(case, _)| case);
         crate::auth::note_confidential_reads(&req, page.items.iter());
         return Ok(HttpResponse::Ok().json(page));
     }
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let Some(page) = list_page else {
+        unreachable!("a list without `q` has a list page");
+    };
+    let (after, fetch) = (page.after.clone(), page.fetch());
     let rows = db
         .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
-    let page = Page::from_rows(rows, &page, |c| vec![c.id.clone()]);
+    let page = Page::from_rows(rows, &page, |c| c.id.clone());
     crate::auth::note_confidential_reads(&req, page.items.iter());
     Ok(HttpResponse::Ok().json(page))
 }

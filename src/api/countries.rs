@@ -26,14 +26,14 @@ pub struct CountryQuery {
 #[get("/countries")]
 pub async fn list(db: web::Data<Db>, query: ApiQuery<CountryQuery>) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    let page = PageRequest::<String>::parse(q.limit.as_deref(), q.cursor.as_deref(), &mut problems);
     problems.into_result()?;
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let after = page.after.clone();
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| Ok(store::list(conn, after.as_deref(), fetch)?))
         .await?;
-    let page = Page::from_rows(rows, &page, |c| vec![c.code.clone()]);
+    let page = Page::from_rows(rows, &page, |c| c.code.clone());
     Ok(HttpResponse::Ok().json(page))
 }
 

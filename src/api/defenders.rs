@@ -41,7 +41,7 @@ pub async fn list(
     query: ApiQuery<DefenderQuery>,
 ) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    let page = PageRequest::<String>::parse(q.limit.as_deref(), q.cursor.as_deref(), &mut problems);
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);
     }
@@ -59,12 +59,12 @@ pub async fn list(
         country: q.country,
         visibility: vis,
     };
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let after = page.after.clone();
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
-    let page = Page::from_rows(rows, &page, |d| vec![d.id.clone()]);
+    let page = Page::from_rows(rows, &page, |d| d.id.clone());
     crate::auth::note_confidential_reads(&req, page.items.iter());
     Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }
@@ -185,8 +185,8 @@ pub async fn cases(
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let id = id.into_inner();
-    let page = query.page(1)?;
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let page = query.page::<String>()?;
+    let after = page.after.clone();
     let fetch = page.fetch();
     let (rows, defender) = db
         .read(move |conn| {
@@ -197,7 +197,7 @@ pub async fn cases(
             ))
         })
         .await?;
-    let page = Page::from_rows(rows, &page, |c| vec![c.id.clone()]);
+    let page = Page::from_rows(rows, &page, |c| c.id.clone());
     crate::auth::note_confidential_reads(&req, [&defender]);
     crate::auth::note_confidential_reads(&req, page.items.iter());
     Ok(HttpResponse::Ok().json(page))

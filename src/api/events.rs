@@ -1,15 +1,13 @@
 use crate::auth::Actor;
 use crate::auth::{redact, Visibility};
 use crate::db::Db;
-use crate::error::{invalid, ApiResult};
+use crate::error::ApiResult;
 use crate::events::store::{self, EventFilter, EventKey, Order, Scope};
 use crate::events::LogEvent;
 use crate::http::{ApiJson, ApiQuery, HttpSettings, Page, PageRequest, Problems};
 use actix_web::{get, http::header, post, web, HttpRequest, HttpResponse};
-use chrono::{NaiveDate, NaiveDateTime};
+use chrono::NaiveDate;
 use serde::Deserialize;
-
-const RECORDED_FORMAT: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -55,27 +53,16 @@ fn period_bound(
     }
 }
 
-fn cursor_key(page: &PageRequest) -> ApiResult<Option<EventKey>> {
-    let Some(keys) = &page.after else {
-        return Ok(None);
-    };
-    let bad = || invalid("cursor", "is not a cursor returned by this list");
-    let start = NaiveDate::parse_from_str(&keys[0], "%Y-%m-%d").map_err(|_| bad())?;
-    let recorded = NaiveDateTime::parse_from_str(&keys[1], RECORDED_FORMAT).map_err(|_| bad())?;
-    Ok(Some((start, recorded, keys[2].clone())))
-}
-
 /// The parsed query of a history.
 struct HistoryQuery {
     filter: EventFilter,
     order: Order,
-    page: PageRequest,
-    after: Option<EventKey>,
+    page: PageRequest<EventKey>,
 }
 
 fn parse_history_query(query: ApiQuery<EventQuery>) -> ApiResult<HistoryQuery> {
     let ApiQuery(q, mut problems) = query;
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 3, &mut problems);
+    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), &mut problems);
     let since = period_bound("since", q.since.as_deref(), false, &mut problems);
     let until = period_bound("until", q.until.as_deref(), true, &mut problems);
     if let (Some(s), Some(u)) = (since, until) {
@@ -111,7 +98,6 @@ fn parse_history_query(query: ApiQuery<EventQuery>) -> ApiResult<HistoryQuery> {
         );
     }
     problems.into_result()?;
-    let after = cursor_key(&page)?;
     Ok(HistoryQuery {
         filter: EventFilter {
             public: false,
@@ -122,7 +108,6 @@ fn parse_history_query(query: ApiQuery<EventQuery>) -> ApiResult<HistoryQuery> {
         },
         order,
         page,
-        after,
     })
 }
 
@@ -137,8 +122,8 @@ async fn history(
         mut filter,
         order,
         page,
-        after,
     } = parse_history_query(q)?;
+    let after = page.after.clone();
     let fetch = page.fetch();
     // The row past the page only tells whether another page follows: it is not read.
     let shown = usize::try_from(page.limit).unwrap_or(usize::MAX);
@@ -179,11 +164,7 @@ async fn history(
     );
     crate::auth::note_confidential_read(&req, reads);
     let page = Page::from_rows(rows, &page, |e| {
-        vec![
-            e.occurred_start.format("%Y-%m-%d").to_string(),
-            e.recorded_at.format(RECORDED_FORMAT).to_string(),
-            e.id.clone(),
-        ]
+        (e.occurred_start, e.recorded_at, e.id.clone())
     });
     // Change records carry old and new values, staff-only fields among them.
     Ok(HttpResponse::Ok().json(redact(vis, &page)))

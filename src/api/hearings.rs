@@ -3,7 +3,7 @@ use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
 use crate::hearings::store;
-use crate::http::{ApiQuery, Page, PageKey, PageRequest, Problems};
+use crate::http::{ApiQuery, Page, PageRequest, Problems};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
@@ -58,7 +58,11 @@ pub async fn calendar(
     query: ApiQuery<CalendarQuery>,
 ) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 2, &mut problems);
+    let page = PageRequest::<(NaiveDateTime, String)>::parse(
+        q.limit.as_deref(),
+        q.cursor.as_deref(),
+        &mut problems,
+    );
     let from = bound("from", q.from.as_deref(), false, &mut problems);
     let to = bound("to", q.to.as_deref(), true, &mut problems);
     if let (Some(f), Some(t)) = (from, to) {
@@ -70,7 +74,7 @@ pub async fn calendar(
         check_country("country", country, &mut problems);
     }
     problems.into_result()?;
-    let position = page.position::<(NaiveDateTime, String)>()?;
+    let position = page.after.clone();
     let filter = store::CalendarFilter {
         from,
         to,
@@ -81,7 +85,7 @@ pub async fn calendar(
     let rows = db
         .read(move |conn| Ok(store::calendar(conn, &filter, position, fetch)?))
         .await?;
-    let page = Page::from_rows(rows, &page, |e| (e.at_utc, e.hearing.id.clone()).to_keys());
+    let page = Page::from_rows(rows, &page, |e| (e.at_utc, e.hearing.id.clone()));
     crate::auth::note_confidential_reads(&req, page.items.iter());
     Ok(HttpResponse::Ok().json(redact(vis, &page)))
 }

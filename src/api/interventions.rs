@@ -44,7 +44,7 @@ pub async fn list(
     query: ApiQuery<InterventionQuery>,
 ) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    let page = PageRequest::<String>::parse(q.limit.as_deref(), q.cursor.as_deref(), &mut problems);
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);
     }
@@ -62,12 +62,12 @@ pub async fn list(
         case_id: q.case,
         visibility: vis,
     };
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let after = page.after.clone();
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |i| vec![i.id.clone()])))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |i| i.id.clone())))
 }
 
 #[utoipa::path(

@@ -6,9 +6,7 @@ use crate::auth::Actor;
 use crate::auth::{note_confidential_read, redact, Visibility};
 use crate::db::Db;
 use crate::error::ApiResult;
-use crate::http::{
-    created, no_content, ok_versioned, ApiJson, ApiQuery, IfMatch, Page, PageKey, PageQuery,
-};
+use crate::http::{created, no_content, ok_versioned, ApiJson, ApiQuery, IfMatch, Page, PageQuery};
 use crate::records::CaseRecord;
 use actix_web::dev::{AppService, HttpServiceFactory};
 use actix_web::{guard, web, HttpRequest, HttpResponse};
@@ -28,9 +26,8 @@ async fn list<R: CaseRecord>(
     query: ApiQuery<PageQuery>,
 ) -> ApiResult<HttpResponse> {
     let parent_id = id.into_inner();
-    let page = query.page(R::Key::LEN)?;
-    let after = page.position::<R::Key>()?;
-    let fetch = page.fetch();
+    let page = query.page::<R::Key>()?;
+    let (after, fetch) = (page.after.clone(), page.fetch());
     let (rows, access) = db
         .read(move |conn| {
             Ok(crate::records::page::<R>(
@@ -38,7 +35,7 @@ async fn list<R: CaseRecord>(
             )?)
         })
         .await?;
-    let mut page = Page::from_rows(rows, &page, |r| r.key().to_keys());
+    let mut page = Page::from_rows(rows, &page, |r| r.key());
     // Left out after paging, so that the cursor still follows the rows.
     page.items.retain(|r| access.may_see(r.defender_id()));
     note_confidential_read(

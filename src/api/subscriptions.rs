@@ -47,19 +47,19 @@ pub async fn list(
     query: ApiQuery<SubscriptionQuery>,
 ) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    let page = PageRequest::parse(q.limit.as_deref(), q.cursor.as_deref(), 1, &mut problems);
+    let page = PageRequest::<String>::parse(q.limit.as_deref(), q.cursor.as_deref(), &mut problems);
     problems.into_result()?;
     let filter = store::Filter {
         subscriber_id: own_subscriber(&principal).or(q.subscriber),
         case_id: q.case,
         visibility: principal.visibility(),
     };
-    let after = page.after.as_ref().map(|k| k[0].clone());
+    let after = page.after.clone();
     let fetch = page.fetch();
     let rows = db
         .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |s| vec![s.id.clone()])))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |s| s.id.clone())))
 }
 
 /// Whose address a new subscription is for.

@@ -29,20 +29,16 @@ impl Cursor {
     }
 }
 
-/// `limit` and `cursor`, parsed; `keys` is how many sort keys the cursor carries.
+/// `limit` and `cursor`, parsed: `after` is the typed position of the last row of
+/// the previous page, in the list's sort key `K`.
 #[derive(Debug, Clone)]
-pub struct PageRequest {
+pub struct PageRequest<K = String> {
     pub limit: i64,
-    pub after: Option<Vec<String>>,
+    pub after: Option<K>,
 }
 
-impl PageRequest {
-    pub fn parse(
-        limit: Option<&str>,
-        cursor: Option<&str>,
-        keys: usize,
-        problems: &mut Problems,
-    ) -> PageRequest {
+impl<K: PageKey> PageRequest<K> {
+    pub fn parse(limit: Option<&str>, cursor: Option<&str>, problems: &mut Problems) -> Self {
         let limit = match limit {
             None => DEFAULT_LIMIT,
             Some(text) => match text.parse::<i64>() {
@@ -58,25 +54,15 @@ impl PageRequest {
         };
         let after = match cursor {
             None => None,
-            Some(text) => match Cursor::decode(text) {
-                Some(c) if c.0.len() == keys => Some(c.0),
-                _ => {
+            Some(text) => match Cursor::decode(text).and_then(|c| K::from_keys(&c.0)) {
+                Some(key) => Some(key),
+                None => {
                     problems.add("cursor", "is not a cursor returned by this list");
                     None
                 }
             },
         };
         PageRequest { limit, after }
-    }
-
-    /// The typed position the cursor carries, if any.
-    pub fn position<K: PageKey>(&self) -> crate::error::ApiResult<Option<K>> {
-        match &self.after {
-            None => Ok(None),
-            Some(keys) => K::from_keys(keys).map(Some).ok_or_else(|| {
-                crate::error::invalid("cursor", "is not a cursor returned by this list")
-            }),
-        }
     }
 
     /// How many rows to fetch: one more than the page, to know whether another follows.
@@ -86,17 +72,13 @@ impl PageRequest {
 }
 
 /// The sort key of a list's rows, as its cursor carries it.
-pub trait PageKey: Sized + Send + 'static {
-    /// How many values the cursor holds.
-    const LEN: usize;
+pub trait PageKey: Clone + Sized + Send + 'static {
     fn to_keys(&self) -> Vec<String>;
     fn from_keys(keys: &[String]) -> Option<Self>;
 }
 
 /// Ids sort in creation order.
 impl PageKey for String {
-    const LEN: usize = 1;
-
     fn to_keys(&self) -> Vec<String> {
         vec![self.clone()]
     }
@@ -109,12 +91,10 @@ impl PageKey for String {
     }
 }
 
-/// An instant to the microsecond both databases keep, then the id.
+/// An instant to the microsecond both databases keep.
 const INSTANT_KEY: &str = "%Y-%m-%dT%H:%M:%S%.6f";
 
 impl PageKey for (chrono::NaiveDateTime, String) {
-    const LEN: usize = 2;
-
     fn to_keys(&self) -> Vec<String> {
         vec![self.0.format(INSTANT_KEY).to_string(), self.1.clone()]
     }
@@ -129,6 +109,42 @@ impl PageKey for (chrono::NaiveDateTime, String) {
     }
 }
 
+/// A search hit: its rank (lower is better), then the id.
+impl PageKey for (f64, String) {
+    fn to_keys(&self) -> Vec<String> {
+        vec![self.0.to_string(), self.1.clone()]
+    }
+
+    fn from_keys(keys: &[String]) -> Option<Self> {
+        match keys {
+            [rank, id] => rank.parse().ok().map(|rank| (rank, id.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// An event in a history: the start of its period, when it was recorded, its id.
+impl PageKey for (chrono::NaiveDate, chrono::NaiveDateTime, String) {
+    fn to_keys(&self) -> Vec<String> {
+        vec![
+            self.0.format("%Y-%m-%d").to_string(),
+            self.1.format(INSTANT_KEY).to_string(),
+            self.2.clone(),
+        ]
+    }
+
+    fn from_keys(keys: &[String]) -> Option<Self> {
+        match keys {
+            [start, recorded, id] => Some((
+                chrono::NaiveDate::parse_from_str(start, "%Y-%m-%d").ok()?,
+                chrono::NaiveDateTime::parse_from_str(recorded, INSTANT_KEY).ok()?,
+                id.clone(),
+            )),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
@@ -136,16 +152,16 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
-    /// Builds a page from up to `limit + 1` rows; `key` gives a row's sort key values.
-    pub fn from_rows(
+    /// Builds a page from up to `limit + 1` rows; `key` gives a row's sort key.
+    pub fn from_rows<K: PageKey>(
         mut rows: Vec<T>,
-        request: &PageRequest,
-        key: impl Fn(&T) -> Vec<String>,
+        request: &PageRequest<K>,
+        key: impl Fn(&T) -> K,
     ) -> Self {
         let limit = usize::try_from(request.limit).unwrap_or(usize::MAX);
         let next_cursor = if rows.len() > limit {
             rows.truncate(limit);
-            rows.last().map(|r| Cursor(key(r)).encode())
+            rows.last().map(|r| Cursor(key(r).to_keys()).encode())
         } else {
             None
         };
@@ -160,5 +176,39 @@ impl<T> Page<T> {
             items: self.items.into_iter().map(f).collect(),
             next_cursor: self.next_cursor,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{NaiveDate, NaiveDateTime};
+
+    fn round_trip<K: PageKey + PartialEq + std::fmt::Debug>(key: K) {
+        let cursor = Cursor(key.to_keys()).encode();
+        let mut problems = Problems::new();
+        let page = PageRequest::<K>::parse(None, Some(&cursor), &mut problems);
+        assert!(problems.is_empty());
+        assert_eq!(page.after, Some(key));
+    }
+
+    #[test]
+    fn every_sort_key_comes_back_from_its_cursor_and_no_other_shape_is_taken() {
+        let at = NaiveDateTime::parse_from_str("2016-10-12T04:00:00.123456", INSTANT_KEY).unwrap();
+        let day = NaiveDate::from_ymd_opt(2016, 10, 12).unwrap();
+        round_trip("0190a".to_string());
+        round_trip((at, "0190a".to_string()));
+        round_trip((0.1 + 0.2, "0190a".to_string()));
+        round_trip((day, at, "0190a".to_string()));
+        // A cursor of one list is not a cursor of another.
+        let id_cursor = Cursor(vec!["0190a".into()]).encode();
+        let mut problems = Problems::new();
+        let page =
+            PageRequest::<(NaiveDateTime, String)>::parse(None, Some(&id_cursor), &mut problems);
+        assert!(page.after.is_none());
+        assert_eq!(
+            problems.first_message().as_deref(),
+            Some("is not a cursor returned by this list")
+        );
     }
 }

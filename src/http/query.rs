@@ -2,7 +2,7 @@
 //! parsed with every problem kept for the handler to add to.
 
 use super::fields::{deserialize_collecting, Problems, NUL_MESSAGE};
-use super::page::PageRequest;
+use super::page::{PageKey, PageRequest};
 use crate::error::{ApiError, ApiResult, FieldError};
 use actix_web::{dev::Payload, FromRequest, HttpRequest};
 use serde::{de::DeserializeOwned, Deserialize};
@@ -50,13 +50,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for ApiQuery<T> {
 }
 
 impl ApiQuery<PageQuery> {
-    /// The page asked for, or every problem with the query.
-    pub fn page(self, keys: usize) -> ApiResult<PageRequest> {
+    /// The page asked for, in the list's sort key `K`, or every problem with the query.
+    pub fn page<K: PageKey>(self) -> ApiResult<PageRequest<K>> {
         let ApiQuery(query, mut problems) = self;
         let page = PageRequest::parse(
             query.limit.as_deref(),
             query.cursor.as_deref(),
-            keys,
             &mut problems,
         );
         problems.into_result()?;
