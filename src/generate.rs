@@ -6,7 +6,7 @@
 
 use crate::db::{write_transaction, DbConnection};
 use crate::error::ApiResult;
-use crate::schema::{case_defenders, cases, defenders, events};
+use crate::schema::{case_defenders, cases, defenders, event_defenders, events};
 use chrono::{Duration, NaiveDate};
 use diesel::prelude::*;
 
@@ -104,6 +104,7 @@ fn insert_batch(
     let mut defender_rows = Vec::new();
     let mut link_rows = Vec::new();
     let mut event_rows = Vec::new();
+    let mut named_rows = Vec::new();
     let mut search_rows = Vec::new();
     let mut documents = Vec::new();
     for n in range {
@@ -156,6 +157,10 @@ fn insert_batch(
                 None,
                 true,
             ));
+            named_rows.push((
+                event_defenders::event_id.eq(format!("{id}{e:08x}")),
+                event_defenders::defender_id.eq(defender_id.clone()),
+            ));
             event_rows.push((
                 events::id.eq(format!("{id}{e:08x}")),
                 events::case_id.eq(id.clone()),
@@ -193,6 +198,7 @@ fn insert_batch(
     insert_all!(defenders::table, defender_rows, 500);
     insert_all!(case_defenders::table, link_rows, 500);
     insert_all!(events::table, event_rows, 1000);
+    insert_all!(event_defenders::table, named_rows, 5000);
     crate::search::insert_event_rows(conn, &search_rows)?;
     for (id, body) in documents {
         crate::search::store_document(conn, &id, &body, &body)?;

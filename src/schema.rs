@@ -285,6 +285,14 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    event_defenders (event_id, defender_id) {
+        event_id -> Text,
+        defender_id -> Text,
+    }
+}
+
+diesel::joinable!(event_defenders -> events (event_id));
 diesel::joinable!(api_tokens -> subscribers (subscriber_id));
 diesel::joinable!(subscriptions -> subscribers (subscriber_id));
 diesel::joinable!(alerts -> subscribers (subscriber_id));
@@ -301,6 +309,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     interventions,
     intervention_cases,
     events,
+    event_defenders,
     subscribers,
     api_tokens,
     audit_log,

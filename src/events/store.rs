@@ -1,13 +1,25 @@
 use super::{Event, LogEvent, NewEvent};
 use crate::db::DbConnection;
-use crate::schema::{case_defenders, cases, events::dsl as e, interventions};
+use crate::schema::{case_defenders, cases, event_defenders, events::dsl as e, interventions};
 use crate::store::Problems;
 use crate::store::{StoreError, StoreResult};
 use diesel::prelude::*;
 
-/// Inserts a timeline row; `effects` carries out what it sets off.
+/// Inserts a timeline row and the defenders it names; `effects` carries out what it
+/// sets off.
 pub fn insert(conn: &mut DbConnection, new: &NewEvent) -> StoreResult<()> {
     diesel::insert_into(e::events).values(new).execute(conn)?;
+    let mut named = crate::domain::from_json_list(&new.defender_ids);
+    named.sort();
+    named.dedup();
+    for defender_id in named {
+        diesel::insert_into(event_defenders::table)
+            .values((
+                event_defenders::event_id.eq(&new.id),
+                event_defenders::defender_id.eq(defender_id),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 
@@ -70,9 +82,11 @@ pub fn page(
     };
     if filter.public {
         query = query.filter(e::confidential.eq(false));
-        for hidden in &filter.hidden_defenders {
-            let pattern = format!("%{}%", crate::domain::like_escape(&format!("\"{hidden}\"")));
-            query = query.filter(diesel::dsl::not(e::defender_ids.like(pattern).escape('\\')));
+        if !filter.hidden_defenders.is_empty() {
+            let naming_hidden = event_defenders::table
+                .filter(event_defenders::defender_id.eq_any(filter.hidden_defenders.clone()))
+                .select(event_defenders::event_id);
+            query = query.filter(diesel::dsl::not(e::id.eq_any(naming_hidden)));
         }
     }
     if !filter.kinds.is_empty() {

@@ -662,3 +662,102 @@ async fn search_joins_a_case_and_its_events_and_follows_confidentiality_changes(
     assert_eq!(search(partner.clone(), "postponed").await, one);
     assert_eq!(search(partner.clone(), "relocation").await, none);
 }
+
+#[tokio::test]
+async fn the_defenders_an_event_names_are_rows_of_their_own_and_an_upgrade_fills_them_in() {
+    use diesel_migrations::MigrationHarness;
+    let app = spawn_app().await;
+    let case = app.create_case("Harassment of two journalists").await;
+    let named = app.create_defender("Maks Bokayev").await;
+    let secret = app
+        .create(
+            "/api/v1/defenders",
+            json!({"name": "Zhanargul Secretova", "role": "journalist", "country": "KZ", "confidential": true}),
+        )
+        .await;
+    for d in [&named, &secret] {
+        app.link(id(&case), id(d)).await;
+    }
+    let path = format!("/api/v1/cases/{}/events", id(&case));
+    for (title, who) in [
+        ("Summoned for questioning", vec![id(&named)]),
+        ("Both threatened by phone", vec![id(&named), id(&secret)]),
+        ("Followed home", vec![id(&secret)]),
+    ] {
+        let body = json!({"kind": "harassment", "occurred_on": "2016-05", "title": title, "defender_ids": who});
+        let response = app.post(&path, &body).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let rows = |app: &TestApp| -> Vec<(String, String)> {
+        let mut rows: Vec<(String, String)> = case_tracker::schema::event_defenders::table
+            .inner_join(case_tracker::schema::events::table)
+            .select((
+                case_tracker::schema::events::title,
+                case_tracker::schema::event_defenders::defender_id,
+            ))
+            .load(&mut app.db())
+            .unwrap();
+        rows.sort();
+        rows
+    };
+    let expected = {
+        let mut e: Vec<(String, String)> = [
+            ("Both threatened by phone", id(&named)),
+            ("Both threatened by phone", id(&secret)),
+            ("Followed home", id(&secret)),
+            ("Summoned for questioning", id(&named)),
+        ]
+        .iter()
+        // Linking each defender left a change record naming them.
+        .map(|(t, d)| (t.to_string(), d.to_string()))
+        .collect();
+        e.push((
+            format!("{} added to the case as defendant", "Maks Bokayev"),
+            id(&named).into(),
+        ));
+        e.push((
+            format!("{} added to the case as defendant", "Zhanargul Secretova"),
+            id(&secret).into(),
+        ));
+        e.sort();
+        e
+    };
+    assert_eq!(rows(&app), expected);
+
+    let partner = crate::helpers::client_for(&app.token("partner"));
+    let titles = |page: Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let partner_titles = || async {
+        let response = partner.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        titles(json_body(response).await)
+    };
+    let before = partner_titles().await;
+    assert!(before.contains(&"Summoned for questioning".to_string()));
+    assert!(!before
+        .iter()
+        .any(|t| t.contains("threatened") || t.contains("Followed") || t.contains("Secretova")));
+
+    // A database from before the table: the upgrade fills it from the events' lists.
+    let mut conn = app.db();
+    let reverted = match &mut conn {
+        case_tracker::db::DbConnection::Sqlite(c) => {
+            c.revert_last_migration(case_tracker::db::SQLITE_MIGRATIONS)
+        }
+        case_tracker::db::DbConnection::Pg(c) => {
+            c.revert_last_migration(case_tracker::db::POSTGRES_MIGRATIONS)
+        }
+    }
+    .unwrap()
+    .to_string();
+    assert_eq!(reverted, "20261202000007");
+    case_tracker::db::run_migrations(&mut conn).unwrap();
+    assert_eq!(rows(&app), expected);
+    assert_eq!(partner_titles().await, before);
+}
