@@ -12,7 +12,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, utoipa::ToSchema,
+)]
 #[diesel(table_name = crate::schema::cases, treat_none_as_null = true)]
 pub struct Case {
     pub id: String,
@@ -42,23 +44,6 @@ impl crate::audience::Confidential for Case {
             .into_iter()
             .collect()
     }
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = crate::schema::cases)]
-pub struct NewCase {
-    pub id: String,
-    pub title: String,
-    pub country: String,
-    pub status: String,
-    pub closed_reason: Option<String>,
-    pub summary: Option<String>,
-    pub subjects: String,
-    pub opened_on: Option<NaiveDate>,
-    pub confidential: bool,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -159,10 +144,10 @@ fn check(status: &str, closed_reason: Option<&str>) -> StoreResult<()> {
 }
 
 impl CreateCase {
-    pub fn into_new(self) -> StoreResult<NewCase> {
+    pub fn into_new(self) -> StoreResult<Case> {
         let closed_reason = self.closed_reason.map(|r| r.as_str().to_string());
         let now = crate::db::now();
-        Ok(NewCase {
+        Ok(Case {
             id: crate::db::new_id(),
             title: self.title,
             country: self.country,
@@ -175,6 +160,7 @@ impl CreateCase {
             version: 1,
             created_at: now,
             updated_at: now,
+            deleted_at: None,
         })
     }
 }

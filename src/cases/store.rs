@@ -1,4 +1,4 @@
-use super::{Case, CaseDefender, CaseDefenderLink, NewCase};
+use super::{Case, CaseDefender, CaseDefenderLink};
 use crate::audience::Visibility;
 use crate::changes::{diff, ChangeRecord};
 use crate::db::DbConnection;
@@ -155,7 +155,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Case> {
 }
 
 /// Opens a case; returns it and its change record.
-pub fn insert(conn: &mut DbConnection, new: NewCase) -> StoreResult<(Case, ChangeRecord)> {
+pub fn insert(conn: &mut DbConnection, new: Case) -> StoreResult<(Case, ChangeRecord)> {
     diesel::insert_into(c::cases).values(&new).execute(conn)?;
     let case = get(conn, &new.id)?;
     let change = ChangeRecord {

@@ -10,7 +10,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, utoipa::ToSchema,
+)]
 #[diesel(table_name = crate::schema::defenders, treat_none_as_null = true)]
 pub struct Defender {
     pub id: String,
@@ -41,23 +43,6 @@ impl crate::audience::Confidential for Defender {
             .into_iter()
             .collect()
     }
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = crate::schema::defenders)]
-pub struct NewDefender {
-    pub id: String,
-    pub name: String,
-    pub other_names: String,
-    pub search_names: String,
-    pub role: String,
-    pub organisation: Option<String>,
-    pub country: String,
-    pub details: Option<String>,
-    pub confidential: bool,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
 }
 
 #[derive(Debug, Deserialize, Validate, utoipa::ToSchema)]
@@ -140,9 +125,9 @@ pub fn search_names(name: &str, other_names: &[String]) -> String {
 }
 
 impl CreateDefender {
-    pub fn into_new(self) -> crate::store::StoreResult<NewDefender> {
+    pub fn into_new(self) -> crate::store::StoreResult<Defender> {
         let now = crate::db::now();
-        Ok(NewDefender {
+        Ok(Defender {
             id: crate::db::new_id(),
             search_names: search_names(&self.name, &self.other_names),
             other_names: to_json_list(&self.other_names),

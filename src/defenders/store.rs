@@ -1,4 +1,4 @@
-use super::{Defender, NewDefender};
+use super::Defender;
 use crate::audience::Visibility;
 use crate::db::DbConnection;
 use crate::schema::{case_defenders, defenders::dsl as d};
@@ -81,7 +81,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Defender> {
     find(conn, id)?.ok_or_else(|| StoreError::NotFound("defender"))
 }
 
-pub fn insert(conn: &mut DbConnection, new: NewDefender) -> StoreResult<Defender> {
+pub fn insert(conn: &mut DbConnection, new: Defender) -> StoreResult<Defender> {
     diesel::insert_into(d::defenders)
         .values(&new)
         .execute(conn)?;

@@ -12,7 +12,9 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use validator::Validate;
 
-#[derive(Debug, Clone, Queryable, Selectable, AsChangeset, Serialize, utoipa::ToSchema)]
+#[derive(
+    Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, utoipa::ToSchema,
+)]
 #[diesel(table_name = crate::schema::interventions, treat_none_as_null = true)]
 pub struct Intervention {
     pub id: String,
@@ -41,29 +43,6 @@ pub struct Intervention {
     #[serde(serialize_with = "crate::domain::utc")]
     pub created_at: NaiveDateTime,
     #[serde(serialize_with = "crate::domain::utc")]
-    pub updated_at: NaiveDateTime,
-}
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = crate::schema::interventions)]
-pub struct NewIntervention {
-    pub id: String,
-    pub intervention_type: String,
-    pub reference: Option<String>,
-    pub title: String,
-    pub issued_on: NaiveDate,
-    pub country: String,
-    pub url: Option<String>,
-    pub languages: String,
-    pub subjects: String,
-    pub addressed_to: String,
-    pub actions_requested: Option<String>,
-    pub deadline: Option<NaiveDate>,
-    pub response: String,
-    pub response_details: Option<String>,
-    pub follows_id: Option<String>,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
 
@@ -211,7 +190,7 @@ fn check(issued_on: NaiveDate, deadline: Option<NaiveDate>) -> StoreResult<()> {
 }
 
 impl CreateIntervention {
-    pub fn into_new(self) -> StoreResult<NewIntervention> {
+    pub fn into_new(self) -> StoreResult<Intervention> {
         let lists = Lists {
             languages: self.languages,
             subjects: self.subjects,
@@ -219,7 +198,7 @@ impl CreateIntervention {
         };
         check(self.issued_on, self.deadline)?;
         let now = crate::db::now();
-        Ok(NewIntervention {
+        Ok(Intervention {
             id: crate::db::new_id(),
             intervention_type: self.intervention_type.as_str().into(),
             reference: self.reference,

@@ -1,4 +1,4 @@
-use super::{Intervention, NewIntervention};
+use super::Intervention;
 use crate::changes::ChangeRecord;
 use crate::db::DbConnection;
 use crate::schema::{cases as c, intervention_cases as ic, interventions::dsl as i};
@@ -100,7 +100,7 @@ fn check_follows(conn: &mut DbConnection, id: &str, follows: Option<&str>) -> St
     Ok(())
 }
 
-pub fn insert(conn: &mut DbConnection, new: NewIntervention) -> StoreResult<Intervention> {
+pub fn insert(conn: &mut DbConnection, new: Intervention) -> StoreResult<Intervention> {
     check_follows(conn, &new.id, new.follows_id.as_deref())?;
     diesel::insert_into(i::interventions)
         .values(&new)
