@@ -55,7 +55,7 @@ fn link(
     role: &str,
 ) -> ApiResult<()> {
     let body = input::<cases::LinkDefender>(json!({ "role": role }))?;
-    let (_, _, change) = cases::store::link_defender(conn, case, d, body.role.as_str())?;
+    let (_, _, change) = cases::store::link_defender(conn, case, d, body.role)?;
     Ok(effects::record_all(conn, actor, change)?)
 }
 

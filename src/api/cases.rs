@@ -101,7 +101,7 @@ pub async fn list(
     problems.into_result()?;
     let filter = store::CaseFilter {
         country: q.country,
-        status: status.map(|s| s.as_str().to_string()),
+        status,
         subject: q.subject,
         defender: q.defender,
         visibility: vis,
@@ -259,7 +259,7 @@ pub async fn link_defender(
     body: ApiJson<LinkDefender>,
 ) -> ApiResult<HttpResponse> {
     let (case_id, defender_id) = path.into_inner();
-    let role = body.0.role.as_str();
+    let role = body.0.role;
     let (link, is_new) = db
         .write(move |conn| {
             let case = store::get(conn, &case_id)?;

@@ -58,7 +58,7 @@ pub async fn list(
     problems.into_result()?;
     let filter = store::InterventionFilter {
         country: q.country,
-        intervention_type: kind.map(|k| k.as_str().to_string()),
+        intervention_type: kind,
         case_id: q.case,
         visibility: vis,
     };

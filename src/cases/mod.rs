@@ -20,8 +20,8 @@ pub struct Case {
     pub id: String,
     pub title: String,
     pub country: String,
-    pub status: String,
-    pub closed_reason: Option<String>,
+    pub status: CaseStatus,
+    pub closed_reason: Option<ClosedReason>,
     pub summary: Option<String>,
     #[serde(serialize_with = "crate::domain::json_list")]
     #[schema(value_type = Vec<String>)]
@@ -118,24 +118,27 @@ pub struct UpdateCase {
 
 /// Rules across fields, checked on the case as it will be.
 /// What is wrong with a status and closing reason together, if anything.
-fn closing_problem(status: &str, closed_reason: Option<&str>) -> Option<&'static str> {
+fn closing_problem(
+    status: CaseStatus,
+    closed_reason: Option<ClosedReason>,
+) -> Option<&'static str> {
     match (status, closed_reason) {
-        ("closed", None) => Some("is required when the case is closed"),
-        ("open", Some(_)) => Some("must be null while the case is open"),
+        (CaseStatus::Closed, None) => Some("is required when the case is closed"),
+        (CaseStatus::Open, Some(_)) => Some("must be null while the case is open"),
         _ => None,
     }
 }
 
 /// `validator` rule for a new case.
 fn closing_rule(case: &CreateCase) -> Result<(), validator::ValidationError> {
-    match closing_problem(case.status.as_str(), case.closed_reason.map(|r| r.as_str())) {
+    match closing_problem(case.status, case.closed_reason) {
         Some(message) => Err(crate::http::cross_field("closed_reason", message)),
         None => Ok(()),
     }
 }
 
 /// The same rule on a case as a PATCH leaves it.
-fn check(status: &str, closed_reason: Option<&str>) -> StoreResult<()> {
+fn check(status: CaseStatus, closed_reason: Option<ClosedReason>) -> StoreResult<()> {
     let mut problems = Problems::new();
     if let Some(message) = closing_problem(status, closed_reason) {
         problems.add("closed_reason", message);
@@ -145,14 +148,13 @@ fn check(status: &str, closed_reason: Option<&str>) -> StoreResult<()> {
 
 impl CreateCase {
     pub fn into_new(self) -> StoreResult<Case> {
-        let closed_reason = self.closed_reason.map(|r| r.as_str().to_string());
         let now = crate::db::now();
         Ok(Case {
             id: crate::db::new_id(),
             title: self.title,
             country: self.country,
-            status: self.status.as_str().into(),
-            closed_reason,
+            status: self.status,
+            closed_reason: self.closed_reason,
             summary: self.summary,
             subjects: to_json_list(&self.subjects),
             opened_on: self.opened_on,
@@ -178,14 +180,14 @@ impl UpdateCase {
             next.country = country;
         }
         if let Some(status) = self.status {
-            next.status = status.as_str().into();
+            next.status = status;
             // Reopening clears the reason it was closed for, unless one is given.
             if status == CaseStatus::Open && self.closed_reason.is_none() {
                 next.closed_reason = None;
             }
         }
         if let Some(reason) = self.closed_reason {
-            next.closed_reason = reason.map(|r| r.as_str().into());
+            next.closed_reason = reason;
         }
         if let Some(summary) = self.summary {
             next.summary = summary;
@@ -196,7 +198,7 @@ impl UpdateCase {
         if let Some(confidential) = self.confidential {
             next.confidential = confidential;
         }
-        check(&next.status, next.closed_reason.as_deref())?;
+        check(next.status, next.closed_reason)?;
         next.subjects = to_json_list(&subjects);
         next.version = current.version + 1;
         next.updated_at = crate::db::now();
@@ -216,7 +218,7 @@ pub struct LinkDefender {
 pub struct CaseDefenderLink {
     pub case_id: String,
     pub defender_id: String,
-    pub role: String,
+    pub role: CaseRole,
     #[serde(serialize_with = "crate::domain::utc")]
     pub created_at: NaiveDateTime,
 }
@@ -226,7 +228,7 @@ pub struct CaseDefenderLink {
 pub struct CaseDefender {
     #[serde(flatten)]
     pub defender: crate::defenders::Defender,
-    pub role_in_case: String,
+    pub role_in_case: CaseRole,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -4,13 +4,14 @@ use crate::changes::{diff, ChangeRecord};
 use crate::db::DbConnection;
 use crate::schema::{case_defenders as cd, cases::dsl as c, charges, defenders, sentences};
 use crate::store::{StoreError, StoreResult};
+use crate::vocabulary::{CaseRole, CaseStatus};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 #[derive(Debug)]
 pub struct CaseFilter {
     pub country: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<CaseStatus>,
     pub subject: Option<String>,
     pub defender: Option<String>,
     pub visibility: Visibility,
@@ -29,7 +30,7 @@ fn filtered(filter: &CaseFilter) -> crate::schema::cases::BoxedQuery<'static, Ba
         query = query.filter(c::country.eq(country.clone()));
     }
     if let Some(status) = &filter.status {
-        query = query.filter(c::status.eq(status.clone()));
+        query = query.filter(c::status.eq(*status));
     }
     if let Some(subject) = &filter.subject {
         query = query.filter(
@@ -191,10 +192,10 @@ pub fn update(
         return Ok(None);
     }
     let (kind, title) = if current.status != next.status {
-        match next.closed_reason.as_deref() {
+        match next.closed_reason {
             Some(reason) => (
                 "case_status_changed",
-                format!("Case closed ({})", reason.replace('_', " ")),
+                format!("Case closed ({})", reason.as_str().replace('_', " ")),
             ),
             None => ("case_status_changed", "Case reopened".to_string()),
         }
@@ -258,7 +259,7 @@ pub fn link_defender(
     conn: &mut DbConnection,
     case: &Case,
     defender: &crate::defenders::Defender,
-    role: &str,
+    role: CaseRole,
 ) -> StoreResult<(CaseDefenderLink, bool, Option<ChangeRecord>)> {
     let existing = find_link(conn, &case.id, &defender.id)?;
     let (link, is_new, kind, title) = match existing {
@@ -271,17 +272,14 @@ pub fn link_defender(
                 "{}'s role in the case changed from {} to {}",
                 defender.name, link.role, role
             );
-            let next = CaseDefenderLink {
-                role: role.into(),
-                ..link
-            };
+            let next = CaseDefenderLink { role, ..link };
             (next, false, "defender_role_changed", title)
         }
         None => {
             let link = CaseDefenderLink {
                 case_id: case.id.clone(),
                 defender_id: defender.id.clone(),
-                role: role.into(),
+                role,
                 created_at: crate::db::now(),
             };
             diesel::insert_into(cd::table).values(&link).execute(conn)?;
@@ -343,7 +341,7 @@ pub fn unlink_defender(
 }
 
 pub fn defenders_of(conn: &mut DbConnection, case_id: &str) -> StoreResult<Vec<CaseDefender>> {
-    let rows: Vec<(crate::defenders::Defender, String)> = cd::table
+    let rows: Vec<(crate::defenders::Defender, CaseRole)> = cd::table
         .inner_join(defenders::table)
         .filter(cd::case_id.eq(case_id))
         .order(defenders::id)

@@ -22,7 +22,7 @@ pub struct Defender {
     pub other_names: String,
     #[serde(skip)]
     pub search_names: String,
-    pub role: String,
+    pub role: DefenderRole,
     pub organisation: Option<String>,
     pub country: String,
     /// Contact details and notes: staff only, never sent to a partner.
@@ -132,7 +132,7 @@ impl CreateDefender {
             search_names: search_names(&self.name, &self.other_names),
             other_names: to_json_list(&self.other_names),
             name: self.name,
-            role: self.role.as_str().into(),
+            role: self.role,
             organisation: self.organisation,
             country: self.country,
             details: self.details,
@@ -156,7 +156,7 @@ impl UpdateDefender {
             next.name = name;
         }
         if let Some(role) = self.role {
-            next.role = role.as_str().into();
+            next.role = role;
         }
         if let Some(organisation) = self.organisation {
             next.organisation = organisation;

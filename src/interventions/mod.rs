@@ -19,7 +19,7 @@ use validator::Validate;
 pub struct Intervention {
     pub id: String,
     #[serde(rename = "type")]
-    pub intervention_type: String,
+    pub intervention_type: InterventionType,
     pub reference: Option<String>,
     pub title: String,
     pub issued_on: NaiveDate,
@@ -36,7 +36,7 @@ pub struct Intervention {
     pub addressed_to: String,
     pub actions_requested: Option<String>,
     pub deadline: Option<NaiveDate>,
-    pub response: String,
+    pub response: InterventionResponse,
     pub response_details: Option<String>,
     pub follows_id: Option<String>,
     pub version: i64,
@@ -200,7 +200,7 @@ impl CreateIntervention {
         let now = crate::db::now();
         Ok(Intervention {
             id: crate::db::new_id(),
-            intervention_type: self.intervention_type.as_str().into(),
+            intervention_type: self.intervention_type,
             reference: self.reference,
             title: self.title,
             issued_on: self.issued_on,
@@ -211,7 +211,7 @@ impl CreateIntervention {
             addressed_to: to_json_list(&lists.addressed_to),
             actions_requested: self.actions_requested,
             deadline: self.deadline,
-            response: self.response.as_str().into(),
+            response: self.response,
             response_details: self.response_details,
             follows_id: self.follows_id,
             version: 1,
@@ -237,7 +237,7 @@ impl UpdateIntervention {
                 .unwrap_or_else(|| from_json_list(&current.addressed_to)),
         };
         if let Some(v) = self.intervention_type {
-            next.intervention_type = v.as_str().into();
+            next.intervention_type = v;
         }
         if let Some(v) = self.reference {
             next.reference = v;
@@ -261,7 +261,7 @@ impl UpdateIntervention {
             next.deadline = v;
         }
         if let Some(v) = self.response {
-            next.response = v.as_str().into();
+            next.response = v;
         }
         if let Some(v) = self.response_details {
             next.response_details = v;
@@ -282,7 +282,7 @@ impl UpdateIntervention {
 impl Intervention {
     /// "Press release “Kazakhstan: …” (2016-10-11)"
     pub fn describe(&self) -> String {
-        let kind = self.intervention_type.replace('_', " ");
+        let kind = self.intervention_type.as_str().replace('_', " ");
         let mut kind_cap = kind.clone();
         if let Some(first) = kind_cap.get_mut(0..1) {
             first.make_ascii_uppercase();

@@ -8,7 +8,7 @@ use diesel::prelude::*;
 #[derive(Debug)]
 pub struct InterventionFilter {
     pub country: Option<String>,
-    pub intervention_type: Option<String>,
+    pub intervention_type: Option<crate::vocabulary::InterventionType>,
     pub case_id: Option<String>,
     pub visibility: crate::audience::Visibility,
 }
@@ -26,7 +26,7 @@ pub fn list(
         query = query.filter(i::country.eq(country.clone()));
     }
     if let Some(kind) = &filter.intervention_type {
-        query = query.filter(i::intervention_type.eq(kind.clone()));
+        query = query.filter(i::intervention_type.eq(*kind));
     }
     if let Some(case_id) = &filter.case_id {
         use crate::schema::cases;
