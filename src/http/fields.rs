@@ -1,6 +1,7 @@
 //! Field errors: every bad field of a body or a query named in one answer, from
 //! serde's refusals and the `validator` rules, and the shapes PATCH fields take.
 
+use super::fault::{Fault, ValueDeserializer};
 use crate::error::FieldError;
 pub use crate::store::Problems;
 use serde::{de::DeserializeOwned, Deserialize, Deserializer};
@@ -22,14 +23,19 @@ pub fn deserialize_collecting<T: DeserializeOwned>(
     // Key set aside -> (placeholders to try, next one to try).
     let mut stand_ins: std::collections::HashMap<String, (Vec<Value>, usize)> = Default::default();
     for _ in 0..256 {
-        let err = match serde_path_to_error::deserialize::<_, T>(&value) {
+        let err = match serde_path_to_error::deserialize::<_, T>(ValueDeserializer(&value)) {
             Ok(parsed) => return (Some(parsed), errors),
             Err(err) => err,
         };
         let path = err.path().to_string();
-        let message = err.into_inner().to_string();
+        let fault = err.into_inner();
         let path = if path == "." { String::new() } else { path };
-        let (field, message) = describe_serde_error(&path, &message);
+        let variants = match &fault {
+            Fault::UnknownVariant { expected, .. } => *expected,
+            _ => &[],
+        };
+        let missing = matches!(fault, Fault::MissingField(_));
+        let (field, message) = describe(&path, fault);
         let top = field
             .split(['.', '['])
             .next()
@@ -42,9 +48,10 @@ pub fn deserialize_collecting<T: DeserializeOwned>(
         if let Some((candidates, next)) = stand_ins.get_mut(&top) {
             // The field was reported already; this is a placeholder that did not fit.
             // Its error may name the accepted values (an enum): try one of those next.
-            if let Some(Value::String(variant)) = placeholders(&message).first() {
-                if !candidates.contains(&Value::String(variant.clone())) {
-                    candidates.insert(*next, Value::String(variant.clone()));
+            if let Some(variant) = variants.first() {
+                let variant = Value::String(variant.to_string());
+                if !candidates.contains(&variant) {
+                    candidates.insert(*next, variant);
                 }
             }
             let Some(candidate) = candidates.get(*next) else {
@@ -54,7 +61,6 @@ pub fn deserialize_collecting<T: DeserializeOwned>(
             *next += 1;
             continue;
         }
-        let missing = message == "is required";
         errors.push(FieldError {
             field,
             message: message.clone(),
@@ -62,20 +68,19 @@ pub fn deserialize_collecting<T: DeserializeOwned>(
         if object.remove(&top).is_none() && !missing {
             break;
         }
-        stand_ins.insert(top, (placeholders(&message), 0));
+        stand_ins.insert(top, (placeholders(variants), 0));
     }
     (None, errors)
 }
 
-/// Values that may satisfy a field's type, tried in turn in place of a bad value.
-fn placeholders(message: &str) -> Vec<Value> {
-    let mut values = Vec::new();
-    // "unknown variant `x`, expected one of `a`, `b`" / "expected `a` or `b`"
-    if let Some(rest) = message.split("expected").nth(1) {
-        if let Some(variant) = rest.split('`').nth(1) {
-            values.push(Value::String(variant.to_string()));
-        }
-    }
+/// Values that may satisfy a field's type, tried in turn in place of a bad value:
+/// first an accepted value of a list, when the field has one.
+fn placeholders(variants: &[&str]) -> Vec<Value> {
+    let mut values: Vec<Value> = variants
+        .first()
+        .map(|v| Value::String(v.to_string()))
+        .into_iter()
+        .collect();
     values.extend([
         Value::Bool(false),
         Value::from(1),
@@ -118,13 +123,8 @@ fn top_level(field: &str) -> String {
         .to_string()
 }
 
-fn backticked(message: &str, prefix: &str) -> Option<String> {
-    let rest = message.strip_prefix(prefix)?;
-    let end = rest.find('`')?;
-    Some(rest[..end].to_string())
-}
-
-fn describe_serde_error(path: &str, message: &str) -> (String, String) {
+/// The field a fault is about and what to say of it.
+fn describe(path: &str, fault: Fault) -> (String, String) {
     let join = |name: &str| {
         if path.is_empty() || path.ends_with(name) {
             if path.is_empty() {
@@ -136,27 +136,14 @@ fn describe_serde_error(path: &str, message: &str) -> (String, String) {
             format!("{path}.{name}")
         }
     };
-    if let Some(name) = backticked(message, "unknown field `") {
-        return (
-            join(&name),
-            "is not a field of this resource, or may not be set".into(),
-        );
-    }
-    if let Some(name) = backticked(message, "missing field `") {
-        return (join(&name), "is required".into());
-    }
-    const CHRONO: [&str; 6] = [
-        "input contains invalid characters",
-        "input is out of range",
-        "premature end of input",
-        "trailing input",
-        "input is not enough for unique date and time",
-        "no possible date and time matching input",
-    ];
-    let message = if CHRONO.contains(&message) {
-        format!("is not a valid date or time ({message}); dates are YYYY-MM-DD, times RFC 3339")
-    } else {
-        message.to_string()
+    let message = match fault {
+        Fault::UnknownField(name) => {
+            let message = "is not a field of this resource, or may not be set";
+            return (join(&name), message.into());
+        }
+        Fault::MissingField(name) => return (join(name), "is required".into()),
+        other @ Fault::UnknownVariant { .. } => other.to_string(),
+        Fault::Refused(message) => message,
     };
     let field = if path.is_empty() {
         "body".to_string()

@@ -2,6 +2,7 @@
 //! query strings that report every bad field, `If-Match`, keyset pages, ETags.
 
 mod body;
+mod fault;
 mod fields;
 mod page;
 mod precondition;
