@@ -103,7 +103,12 @@ async fn main() -> anyhow::Result<()> {
             actix_web::rt::task::spawn_blocking(move || handle.stop()).await?;
         }
         Command::Migrate => {
-            case_tracker::startup::open_database(&settings.database)?;
+            // The command is the way to migrate when the service itself may not.
+            let database = case_tracker::configuration::DatabaseSettings {
+                migrate: true,
+                ..settings.database.clone()
+            };
+            case_tracker::startup::open_database(&database)?;
             tracing::info!("database is up to date");
         }
         Command::Healthcheck => {
