@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 pub struct ChangeRecord {
     pub case_id: String,
     /// e.g. `hearing_scheduled`, `case_status_changed`, `charge_deleted`
-    pub kind: String,
+    pub kind: crate::vocabulary::ChangeKind,
     pub record_type: &'static str,
     pub record_id: String,
     /// Reads as the story of the case: "Hearing scheduled for 2016-10-12 10:00 (Asia/Almaty)".

@@ -27,7 +27,7 @@ pub fn record(conn: &mut DbConnection, actor: &str, change: ChangeRecord) -> Sto
     let new = NewEvent {
         id: new_id(),
         case_id: change.case_id,
-        kind: change.kind,
+        kind: change.kind.as_str().into(),
         occurred_on: today.format("%Y-%m-%d").to_string(),
         precision: "day".into(),
         occurred_start: today,

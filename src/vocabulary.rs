@@ -326,3 +326,36 @@ vocabulary!(
         Confirmation => "confirmation",
     }
 );
+
+vocabulary!(
+    /// The kinds of the change records the service writes on a case's timeline when one
+    /// of its records changes (researchers log `EventKind`s).
+    ChangeKind {
+        CaseOpened => "case_opened",
+        CaseUpdated => "case_updated",
+        CaseStatusChanged => "case_status_changed",
+        CaseDeleted => "case_deleted",
+        DefenderLinked => "defender_linked",
+        DefenderRoleChanged => "defender_role_changed",
+        DefenderUnlinked => "defender_unlinked",
+        ChargeBrought => "charge_brought",
+        ChargeUpdated => "charge_updated",
+        ChargeStatusChanged => "charge_status_changed",
+        ChargeDeleted => "charge_deleted",
+        TrialCreated => "trial_created",
+        TrialUpdated => "trial_updated",
+        TrialStatusChanged => "trial_status_changed",
+        TrialDeleted => "trial_deleted",
+        HearingScheduled => "hearing_scheduled",
+        HearingRescheduled => "hearing_rescheduled",
+        HearingUpdated => "hearing_updated",
+        HearingStatusChanged => "hearing_status_changed",
+        HearingDeleted => "hearing_deleted",
+        SentenceHandedDown => "sentence_handed_down",
+        SentenceUpdated => "sentence_updated",
+        SentenceStatusChanged => "sentence_status_changed",
+        SentenceDeleted => "sentence_deleted",
+        InterventionLinked => "intervention_linked",
+        InterventionUnlinked => "intervention_unlinked",
+    }
+);

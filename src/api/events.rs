@@ -53,6 +53,12 @@ fn period_bound(
     }
 }
 
+/// A kind a history holds: one researchers log, or one of the service's change records.
+fn is_timeline_kind(kind: &str) -> bool {
+    crate::vocabulary::EventKind::parse(kind).is_some()
+        || crate::vocabulary::ChangeKind::parse(kind).is_some()
+}
+
 /// The parsed query of a history.
 struct HistoryQuery {
     filter: EventFilter,
@@ -85,15 +91,13 @@ fn parse_history_query(query: ApiQuery<EventQuery>) -> ApiResult<HistoryQuery> {
         .unwrap_or_default();
     if kinds.len() > 20 {
         problems.add("kind", "must be at most 20 comma-separated kinds");
-    } else if let Some(unknown) = kinds
-        .iter()
-        .find(|k| crate::vocabulary::EventKind::parse(k).is_none())
-    {
+    } else if let Some(unknown) = kinds.iter().find(|k| !is_timeline_kind(k)) {
         problems.add(
             "kind",
             format!(
-                "{unknown:?} is not an event kind; kinds are: {}",
-                crate::vocabulary::EventKind::expected()
+                "{unknown:?} is not a kind of event; kinds are: {}, {}",
+                crate::vocabulary::EventKind::expected(),
+                crate::vocabulary::ChangeKind::expected()
             ),
         );
     }

@@ -4,6 +4,7 @@ use crate::changes::{diff, ChangeRecord};
 use crate::db::DbConnection;
 use crate::schema::{case_defenders as cd, cases::dsl as c, charges, defenders, sentences};
 use crate::store::{StoreError, StoreResult};
+use crate::vocabulary::ChangeKind;
 use crate::vocabulary::{CaseRole, CaseStatus};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -161,7 +162,7 @@ pub fn insert(conn: &mut DbConnection, new: Case) -> StoreResult<(Case, ChangeRe
     let case = get(conn, &new.id)?;
     let change = ChangeRecord {
         case_id: case.id.clone(),
-        kind: "case_opened".into(),
+        kind: ChangeKind::CaseOpened,
         record_type: "case",
         record_id: case.id.clone(),
         title: format!("Case opened: {}", case.title),
@@ -194,21 +195,21 @@ pub fn update(
     let (kind, title) = if current.status != next.status {
         match next.closed_reason {
             Some(reason) => (
-                "case_status_changed",
+                ChangeKind::CaseStatusChanged,
                 format!("Case closed ({})", reason.as_str().replace('_', " ")),
             ),
-            None => ("case_status_changed", "Case reopened".to_string()),
+            None => (ChangeKind::CaseStatusChanged, "Case reopened".to_string()),
         }
     } else {
         let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
         (
-            "case_updated",
+            ChangeKind::CaseUpdated,
             format!("Case details updated: {}", fields.join(", ")),
         )
     };
     Ok(Some(ChangeRecord {
         case_id: next.id.clone(),
-        kind: kind.into(),
+        kind,
         record_type: "case",
         record_id: next.id.clone(),
         title,
@@ -232,7 +233,7 @@ pub fn delete(conn: &mut DbConnection, case: &Case) -> StoreResult<ChangeRecord>
     }
     Ok(ChangeRecord {
         case_id: case.id.clone(),
-        kind: "case_deleted".into(),
+        kind: ChangeKind::CaseDeleted,
         record_type: "case",
         record_id: case.id.clone(),
         title: format!("Case deleted: {}", case.title),
@@ -273,7 +274,7 @@ pub fn link_defender(
                 defender.name, link.role, role
             );
             let next = CaseDefenderLink { role, ..link };
-            (next, false, "defender_role_changed", title)
+            (next, false, ChangeKind::DefenderRoleChanged, title)
         }
         None => {
             let link = CaseDefenderLink {
@@ -284,14 +285,14 @@ pub fn link_defender(
             };
             diesel::insert_into(cd::table).values(&link).execute(conn)?;
             let title = format!("{} added to the case as {}", defender.name, role);
-            (link, true, "defender_linked", title)
+            (link, true, ChangeKind::DefenderLinked, title)
         }
     };
     let mut changes = serde_json::Map::new();
     changes.insert("role".into(), serde_json::json!({"old": null, "new": role}));
     let change = ChangeRecord {
         case_id: case.id.clone(),
-        kind: kind.into(),
+        kind,
         record_type: "case_defender",
         record_id: defender.id.clone(),
         title,
@@ -331,7 +332,7 @@ pub fn unlink_defender(
     );
     Ok(ChangeRecord {
         case_id: case.id.clone(),
-        kind: "defender_unlinked".into(),
+        kind: ChangeKind::DefenderUnlinked,
         record_type: "case_defender",
         record_id: defender.id.clone(),
         title: format!("{} removed from the case", defender.name),

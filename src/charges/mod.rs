@@ -4,6 +4,7 @@ use crate::db::DbConnection;
 use crate::http::{nullable, present};
 use crate::records::{set, CaseRecord, Parent, ParentRef, Story};
 use crate::store::StoreResult;
+use crate::vocabulary::ChangeKind;
 use crate::vocabulary::ChargeStatus;
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -123,7 +124,7 @@ impl CaseRecord for Charge {
 
     fn created(&self, name: &str) -> Story {
         Story::new(
-            "charge_brought",
+            ChangeKind::ChargeBrought,
             format!("{name} charged: {}", self.legal_basis),
         )
     }
@@ -132,10 +133,10 @@ impl CaseRecord for Charge {
         let basis = &next.legal_basis;
         if current.status != next.status {
             let title = format!("Charge against {name} ({basis}) {}", next.status);
-            Story::new("charge_status_changed", title)
+            Story::new(ChangeKind::ChargeStatusChanged, title)
         } else {
             Story::new(
-                "charge_updated",
+                ChangeKind::ChargeUpdated,
                 format!("Charge against {name} ({basis}) updated"),
             )
         }
@@ -143,6 +144,6 @@ impl CaseRecord for Charge {
 
     fn deleted(&self, name: &str) -> Story {
         let title = format!("Charge record removed: {} against {name}", self.legal_basis);
-        Story::new("charge_deleted", title)
+        Story::new(ChangeKind::ChargeDeleted, title)
     }
 }

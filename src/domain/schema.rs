@@ -194,14 +194,14 @@ pub fn cursor() -> RefOr<Schema> {
         .into()
 }
 
-/// Event kinds, comma-separated.
+/// Timeline kinds (logged events and change records), comma-separated.
 pub fn event_kinds() -> RefOr<Schema> {
-    let kinds: Vec<&str> = crate::vocabulary::EventKind::ALL
-        .iter()
-        .map(|k| k.as_str())
-        .collect();
+    use crate::vocabulary::{ChangeKind, EventKind};
+    let logged = EventKind::ALL.iter().map(|k| k.as_str());
+    let changes = ChangeKind::ALL.iter().map(|k| k.as_str());
+    let kinds: Vec<&str> = logged.chain(changes).collect();
     let kind = format!("({})", kinds.join("|"));
-    string("Only events of these kinds, comma-separated (at most 20)")
+    string("Only events of these kinds (logged events and change records), comma-separated (at most 20)")
         .pattern(Some(format!("^{kind}(,{kind}){{0,19}}$")))
         .into()
 }

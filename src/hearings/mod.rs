@@ -8,6 +8,7 @@ use crate::db::DbConnection;
 use crate::http::{nullable, present, Problems};
 use crate::records::{set, CaseRecord, Parent, ParentRef, Story};
 use crate::store::StoreResult;
+use crate::vocabulary::ChangeKind;
 use crate::vocabulary::HearingStatus;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Offset, TimeZone, Timelike};
 use chrono_tz::Tz;
@@ -285,19 +286,19 @@ impl CaseRecord for Hearing {
 
     fn created(&self, court: &str) -> Story {
         let title = format!("Hearing scheduled for {} at {court}", self.when());
-        Story::new("hearing_scheduled", title)
+        Story::new(ChangeKind::HearingScheduled, title)
     }
 
     fn updated(current: &Self, next: &Self, _: &str) -> Story {
         if current.scheduled_at != next.scheduled_at {
             let title = format!("Hearing of {} moved to {}", current.when(), next.when());
-            Story::new("hearing_rescheduled", title)
+            Story::new(ChangeKind::HearingRescheduled, title)
         } else if current.status != next.status {
             let title = format!("Hearing of {}: {}", next.when(), next.status);
-            Story::new("hearing_status_changed", title)
+            Story::new(ChangeKind::HearingStatusChanged, title)
         } else {
             Story::new(
-                "hearing_updated",
+                ChangeKind::HearingUpdated,
                 format!("Hearing of {} updated", next.when()),
             )
         }
@@ -305,6 +306,6 @@ impl CaseRecord for Hearing {
 
     fn deleted(&self, _: &str) -> Story {
         let title = format!("Record of the hearing of {} removed", self.when());
-        Story::new("hearing_deleted", title)
+        Story::new(ChangeKind::HearingDeleted, title)
     }
 }

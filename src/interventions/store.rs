@@ -3,6 +3,7 @@ use crate::changes::ChangeRecord;
 use crate::db::DbConnection;
 use crate::schema::{cases as c, intervention_cases as ic, interventions::dsl as i};
 use crate::store::{StoreError, StoreResult};
+use crate::vocabulary::ChangeKind;
 use diesel::prelude::*;
 
 #[derive(Debug)]
@@ -230,7 +231,7 @@ pub fn link_case(
     );
     Ok(Some(ChangeRecord {
         case_id: case_id.to_string(),
-        kind: "intervention_linked".into(),
+        kind: ChangeKind::InterventionLinked,
         record_type: "intervention",
         record_id: intervention.id.clone(),
         title: format!("{} covers the case", intervention.describe()),
@@ -264,7 +265,7 @@ fn remove_link(
     );
     Ok(ChangeRecord {
         case_id: case_id.to_string(),
-        kind: "intervention_unlinked".into(),
+        kind: ChangeKind::InterventionUnlinked,
         record_type: "intervention",
         record_id: intervention.id.clone(),
         title: format!(

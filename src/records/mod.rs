@@ -18,6 +18,7 @@ use crate::db::DbConnection;
 use crate::http::PageKey;
 use crate::schema::{case_defenders, cases, defenders, trials};
 use crate::store::{StoreError, StoreResult};
+use crate::vocabulary::ChangeKind;
 use diesel::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -73,12 +74,12 @@ pub struct ParentRef {
 
 /// A kind's row in the story: its event kind and its title.
 pub struct Story {
-    pub kind: &'static str,
+    pub kind: ChangeKind,
     pub title: String,
 }
 
 impl Story {
-    pub fn new(kind: &'static str, title: impl Into<String>) -> Self {
+    pub fn new(kind: ChangeKind, title: impl Into<String>) -> Self {
         Story {
             kind,
             title: title.into(),
@@ -214,7 +215,7 @@ fn change<R: CaseRecord>(
 ) -> ChangeRecord {
     ChangeRecord {
         case_id: record.case_id().to_string(),
-        kind: story.kind.into(),
+        kind: story.kind,
         record_type: R::KIND,
         record_id: record.id().to_string(),
         title: story.title,

@@ -4,6 +4,7 @@ use crate::db::DbConnection;
 use crate::http::{nullable, present, Problems};
 use crate::records::{set, CaseRecord, Parent, ParentRef, Story};
 use crate::store::StoreResult;
+use crate::vocabulary::ChangeKind;
 use crate::vocabulary::{SentenceKind, SentenceStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -176,17 +177,17 @@ impl CaseRecord for Sentence {
             .map(|d| format!(" on {d}"))
             .unwrap_or_default();
         let title = format!("{name} sentenced to {}{on}", describe(self));
-        Story::new("sentence_handed_down", title)
+        Story::new(ChangeKind::SentenceHandedDown, title)
     }
 
     fn updated(current: &Self, next: &Self, name: &str) -> Story {
         if current.status != next.status {
             let status = next.status.as_str().replace('_', " ");
             let title = format!("Sentence of {name} ({}): {status}", describe(next));
-            Story::new("sentence_status_changed", title)
+            Story::new(ChangeKind::SentenceStatusChanged, title)
         } else {
             let title = format!("Sentence of {name} updated: {}", describe(next));
-            Story::new("sentence_updated", title)
+            Story::new(ChangeKind::SentenceUpdated, title)
         }
     }
 
@@ -195,7 +196,7 @@ impl CaseRecord for Sentence {
             "Record of the sentence of {name} removed ({})",
             describe(self)
         );
-        Story::new("sentence_deleted", title)
+        Story::new(ChangeKind::SentenceDeleted, title)
     }
 }
 

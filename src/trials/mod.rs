@@ -4,6 +4,7 @@ use crate::db::DbConnection;
 use crate::http::{nullable, present, Problems};
 use crate::records::{set, CaseRecord, Parent, ParentRef, Story};
 use crate::store::{StoreError, StoreResult};
+use crate::vocabulary::ChangeKind;
 use crate::vocabulary::{TrialInstance, TrialOutcome, TrialStatus};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
@@ -202,7 +203,7 @@ impl CaseRecord for Trial {
             .map(|d| format!(", opening {d}"))
             .unwrap_or_default();
         let title = format!("{}{when}", capitalise(&describe(self)));
-        Story::new("trial_created", title)
+        Story::new(ChangeKind::TrialCreated, title)
     }
 
     fn updated(current: &Self, next: &Self, _: &str) -> Story {
@@ -212,16 +213,16 @@ impl CaseRecord for Trial {
                 .map(|o| format!(": {}", o.as_str().replace('_', " ")))
                 .unwrap_or_default();
             let title = format!("{} {}{outcome}", capitalise(&describe(next)), next.status);
-            Story::new("trial_status_changed", title)
+            Story::new(ChangeKind::TrialStatusChanged, title)
         } else {
             let title = format!("{} updated", capitalise(&describe(next)));
-            Story::new("trial_updated", title)
+            Story::new(ChangeKind::TrialUpdated, title)
         }
     }
 
     fn deleted(&self, _: &str) -> Story {
         Story::new(
-            "trial_deleted",
+            ChangeKind::TrialDeleted,
             format!("Record of the {} removed", describe(self)),
         )
     }

@@ -277,6 +277,21 @@ async fn the_history_is_filtered_ordered_and_paged() {
         kinds(&events(&app, case_id, "kind=arrest,release").await),
         ["arrest", "release"]
     );
+    // The service's change records are kinds of the history too.
+    assert_eq!(
+        kinds(&events(&app, case_id, "kind=case_opened,release").await),
+        ["release", "case_opened"]
+    );
+    let refused = assert_invalid(
+        app.get(&format!("{path}?kind=arrest,archived")).await,
+        &["kind"],
+    )
+    .await;
+    let message = refused["errors"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("\"archived\"") && message.contains("hearing_scheduled"),
+        "{message}"
+    );
     assert_eq!(
         kinds(&events(&app, case_id, "since=2016-06&until=2016").await),
         ["detention"]
