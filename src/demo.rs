@@ -294,8 +294,7 @@ fn load_all(conn: &mut DbConnection, actor: &str) -> ApiResult<String> {
         effects::logged(conn, &new)?;
     }
     for id in &case_ids {
-        let c = cases::store::get(conn, id)?;
-        let change = interventions::store::link_case(conn, &briefing, &c.id)?;
+        let change = interventions::store::link_case(conn, &briefing, id)?;
         effects::record_all(conn, actor, change)?;
     }
     Ok(format!(

@@ -5,6 +5,7 @@
 
 use crate::changes::ChangeRecord;
 use crate::db::{new_id, now, DbConnection};
+use crate::defenders::Defender;
 use crate::events::NewEvent;
 use crate::schema::{case_defenders, cases};
 use crate::store::StoreResult;
@@ -78,10 +79,21 @@ pub fn confirmation_requested(conn: &mut DbConnection, subscriber_id: &str) -> S
     crate::alerts::store::enqueue_confirmation(conn, subscriber_id)
 }
 
-/// A defender's names are in the search documents of their cases.
-pub fn defender_renamed(conn: &mut DbConnection, defender_id: &str) -> StoreResult<()> {
+/// A defender's names, and whether they are confidential, are in the search rows of
+/// their cases: a change to either rebuilds them; any other change sets off nothing.
+pub fn defender_changed(
+    conn: &mut DbConnection,
+    current: &Defender,
+    next: &Defender,
+) -> StoreResult<()> {
+    let unchanged = current.name == next.name
+        && current.other_names == next.other_names
+        && current.confidential == next.confidential;
+    if unchanged {
+        return Ok(());
+    }
     let linked: Vec<String> = case_defenders::table
-        .filter(case_defenders::defender_id.eq(defender_id))
+        .filter(case_defenders::defender_id.eq(&next.id))
         .select(case_defenders::case_id)
         .load(conn)?;
     for case_id in linked {

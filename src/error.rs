@@ -41,23 +41,13 @@ pub enum ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-pub fn not_found(what: &str) -> ApiError {
-    ApiError::NotFound(format!("no {what} with that id"))
-}
-
-pub fn bad_request(detail: impl Into<String>) -> ApiError {
-    ApiError::BadRequest(detail.into())
-}
-
-pub fn conflict(detail: impl Into<String>) -> ApiError {
-    ApiError::Conflict(detail.into())
+/// "No `what` with that id", worded as the data layer words it.
+pub fn not_found(what: &'static str) -> ApiError {
+    StoreError::NotFound(what).into()
 }
 
 pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> ApiError {
-    ApiError::Validation(vec![FieldError {
-        field: field.into(),
-        message: message.into(),
-    }])
+    crate::store::invalid(field, message).into()
 }
 
 pub fn internal(err: impl Into<anyhow::Error>) -> ApiError {

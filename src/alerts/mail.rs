@@ -285,7 +285,7 @@ impl Composer {
             .find(event_id)
             .select(crate::events::Event::as_select())
             .first(conn)?;
-        let hidden = crate::cases::store::hidden_defenders(conn, case_id)?;
+        let hidden = crate::records::hidden_defenders(conn, case_id)?;
         let named = crate::domain::from_json_list(&event.defender_ids);
         if event.confidential || named.iter().any(|d| hidden.contains(d)) {
             return Ok(Err("the change is confidential".into()));

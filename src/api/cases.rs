@@ -5,8 +5,8 @@ use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
 use crate::http::{
-    created, no_content, ok_versioned, parse_vocab_param, ApiJson, ApiQuery, IfMatch, Page,
-    PageRequest, Problems,
+    created, no_content, ok_versioned, parse_bound_param, parse_vocab_param, ApiJson, ApiQuery,
+    IfMatch, Page, PageRequest,
 };
 use crate::vocabulary::CaseStatus;
 use actix_web::{delete, get, patch, post, put, web, HttpRequest, HttpResponse};
@@ -39,15 +39,6 @@ pub struct CaseQuery {
     cursor: Option<String>,
 }
 
-/// `updated_since` takes an RFC 3339 timestamp or a plain date (midnight UTC).
-fn parse_since(value: &str, problems: &mut Problems) -> Option<chrono::NaiveDateTime> {
-    let since = crate::domain::timestamp::bound(value, false);
-    if since.is_none() {
-        problems.add("updated_since", crate::domain::timestamp::BOUND_RULE);
-    }
-    since
-}
-
 #[utoipa::path(
     tag = "cases",
     params(crate::api::cases::CaseQuery),
@@ -63,13 +54,14 @@ pub async fn list(
     query: ApiQuery<CaseQuery>,
 ) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    // A search pages by (rank, id), a plain list by id.
     let (limit, cursor) = (q.limit.as_deref(), q.cursor.as_deref());
-    let searching = q.q.is_some();
-    let search_page =
-        searching.then(|| PageRequest::<(f64, String)>::parse(limit, cursor, &mut problems));
-    let list_page =
-        (!searching).then(|| PageRequest::<String>::parse(limit, cursor, &mut problems));
+    let page = match &q.q {
+        Some(text) => CasePage::Search(
+            text.clone(),
+            PageRequest::parse(limit, cursor, &mut problems),
+        ),
+        None => CasePage::List(PageRequest::parse(limit, cursor, &mut problems)),
+    };
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);
     }
@@ -90,14 +82,19 @@ pub async fn list(
     }
     if q.subject
         .as_deref()
-        .is_some_and(|t| t.is_empty() || t.chars().count() > 100)
+        .is_some_and(|t| t.trim().is_empty() || t.chars().count() > 100)
     {
-        problems.add("subject", "must be 1 to 100 characters long");
+        problems.add(
+            "subject",
+            "must be 1 to 100 characters long, not only spaces",
+        );
     }
-    let updated_since = q
-        .updated_since
-        .as_deref()
-        .and_then(|v| parse_since(v, &mut problems));
+    let updated_since = parse_bound_param(
+        "updated_since",
+        q.updated_since.as_deref(),
+        false,
+        &mut problems,
+    );
     problems.into_result()?;
     let filter = store::CaseFilter {
         country: q.country,
@@ -107,27 +104,32 @@ pub async fn list(
         visibility: vis,
         updated_since,
     };
-    if let (Some(text), Some(page)) = (q.q, search_page) {
-        let limit = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
-        let search_after = page.after.clone();
-        let rows = db
-            .read(move |conn| Ok(store::search(conn, &filter, &text, search_after, limit)?))
-            .await?;
-        let page = Page::from_rows(rows, &page, |(case, rank)| (*rank, case.id.clone()))
-            .map(|(case, _)| case);
-        crate::auth::note_confidential_reads(&req, page.items.iter());
-        return Ok(HttpResponse::Ok().json(page));
-    }
-    let Some(page) = list_page else {
-        unreachable!("a list without `q` has a list page");
+    let page = match page {
+        CasePage::Search(text, page) => {
+            let limit = usize::try_from(page.fetch()).unwrap_or(usize::MAX);
+            let search_after = page.after.clone();
+            let rows = db
+                .read(move |conn| Ok(store::search(conn, &filter, &text, search_after, limit)?))
+                .await?;
+            Page::from_rows(rows, &page, |(case, rank)| (*rank, case.id.clone()))
+                .map(|(case, _)| case)
+        }
+        CasePage::List(page) => {
+            let (after, fetch) = (page.after.clone(), page.fetch());
+            let rows = db
+                .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
+                .await?;
+            Page::from_rows(rows, &page, |c| c.id.clone())
+        }
     };
-    let (after, fetch) = (page.after.clone(), page.fetch());
-    let rows = db
-        .read(move |conn| Ok(store::list(conn, &filter, after.as_deref(), fetch)?))
-        .await?;
-    let page = Page::from_rows(rows, &page, |c| c.id.clone());
     crate::auth::note_confidential_reads(&req, page.items.iter());
     Ok(HttpResponse::Ok().json(page))
+}
+
+/// A search pages by (rank, id), a plain list by id.
+enum CasePage {
+    Search(String, PageRequest<(f64, String)>),
+    List(PageRequest<String>),
 }
 
 #[utoipa::path(

@@ -138,7 +138,7 @@ pub async fn update(
             precondition.check(current.version)?;
             let next = patch.apply(&current)?;
             store::update(conn, &current, &next)?;
-            crate::effects::defender_renamed(conn, &next.id)?;
+            crate::effects::defender_changed(conn, &current, &next)?;
             Ok(next)
         })
         .await?;

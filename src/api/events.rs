@@ -144,7 +144,7 @@ async fn history(
             if vis.is_public() {
                 filter.public = true;
                 filter.hidden_defenders = match &scope {
-                    Scope::Case(id) => crate::cases::store::hidden_defenders(conn, id)?,
+                    Scope::Case(id) => crate::records::hidden_defenders(conn, id)?,
                     Scope::Defender(id) => crate::defenders::store::hidden_alongside(conn, id)?,
                 };
             }
@@ -232,7 +232,7 @@ pub async fn get(
             let case = crate::cases::store::visible(conn, &case_id, vis)?;
             let event = store::get(conn, &case_id, &event_id)?;
             if vis.is_public() {
-                let hidden = crate::cases::store::hidden_defenders(conn, &case_id)?;
+                let hidden = crate::records::hidden_defenders(conn, &case_id)?;
                 let named = crate::domain::from_json_list(&event.defender_ids);
                 if event.confidential || named.iter().any(|d| hidden.contains(d)) {
                     return Err(crate::error::not_found("event"));

@@ -3,7 +3,7 @@ use crate::db::Db;
 use crate::domain::check_country;
 use crate::error::ApiResult;
 use crate::hearings::store;
-use crate::http::{ApiQuery, Page, PageRequest, Problems};
+use crate::http::{parse_bound_param, ApiQuery, Page, PageRequest};
 use actix_web::{get, web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
@@ -28,21 +28,6 @@ pub struct CalendarQuery {
     cursor: Option<String>,
 }
 
-/// A bound of the calendar: an RFC 3339 instant, or a date (from: its start, to: its
-/// end, both in UTC).
-fn bound(
-    name: &str,
-    value: Option<&str>,
-    end_of_day: bool,
-    problems: &mut Problems,
-) -> Option<NaiveDateTime> {
-    let at = crate::domain::timestamp::bound(value?, end_of_day);
-    if at.is_none() {
-        problems.add(name, crate::domain::timestamp::BOUND_RULE);
-    }
-    at
-}
-
 #[utoipa::path(
     tag = "hearings",
     params(crate::api::hearings::CalendarQuery),
@@ -63,8 +48,8 @@ pub async fn calendar(
         q.cursor.as_deref(),
         &mut problems,
     );
-    let from = bound("from", q.from.as_deref(), false, &mut problems);
-    let to = bound("to", q.to.as_deref(), true, &mut problems);
+    let from = parse_bound_param("from", q.from.as_deref(), false, &mut problems);
+    let to = parse_bound_param("to", q.to.as_deref(), true, &mut problems);
     if let (Some(f), Some(t)) = (from, to) {
         if t <= f {
             problems.add("to", "must be after from");
@@ -127,9 +112,9 @@ pub async fn feed(
     query: ApiQuery<FeedQuery>,
 ) -> ApiResult<HttpResponse> {
     let ApiQuery(q, mut problems) = query;
-    let from = bound("from", q.from.as_deref(), false, &mut problems)
+    let from = parse_bound_param("from", q.from.as_deref(), false, &mut problems)
         .or_else(|| Some(crate::db::now() - chrono::Duration::days(30)));
-    let to = bound("to", q.to.as_deref(), true, &mut problems);
+    let to = parse_bound_param("to", q.to.as_deref(), true, &mut problems);
     if let Some(country) = &q.country {
         check_country("country", country, &mut problems);
     }

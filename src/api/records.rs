@@ -95,9 +95,7 @@ async fn update<R: CaseRecord>(
             let current = crate::records::get::<R>(conn, &id)?;
             precondition.check(current.version())?;
             let (next, change) = crate::records::update(conn, &current, patch)?;
-            if let Some(change) = change {
-                crate::effects::record(conn, &actor.0, change)?;
-            }
+            crate::effects::record_all(conn, &actor.0, change)?;
             Ok(next)
         })
         .await?;

@@ -107,14 +107,18 @@ pub async fn create(
         }
         (None, None) => return Err(invalid("subscriber", "is required")),
     };
-    let public = matches!(who, Who::Own(_));
+    // A partner subscribing itself sees what partners see.
+    let visibility = match who {
+        Who::Own(_) => crate::audience::Visibility::Public,
+        Who::Named(_) => crate::audience::Visibility::Staff,
+    };
     let hours = alerts.confirmation_valid_hours;
     let actor = principal.name.clone();
     let delivery = body.delivery;
     let view = db
         .write(move |conn| {
             if let Target::Case(case_id) = &target {
-                store::check_case(conn, case_id, public)?;
+                store::check_case(conn, case_id, visibility)?;
             }
             let subscriber = match &who {
                 Who::Own(own) => store::subscriber(conn, own)?,

@@ -13,7 +13,11 @@ pub fn read(conn: &mut DbConnection, id: &str, visibility: Visibility) -> StoreR
     use crate::records::{of_case, CaseAccess};
     conn.transaction(|conn| {
         let case = store::visible(conn, id, visibility)?;
-        let access = CaseAccess::of(conn, &case.id, case.confidential, visibility)?;
+        let mut access = CaseAccess::new(&case.id, case.confidential, visibility, "case")?;
+        // Staff see every record: only partners need the case's confidential defenders.
+        if visibility.is_public() {
+            access.load_hidden(conn)?;
+        }
         let mut defenders = store::defenders_of(conn, id)?;
         defenders.retain(|d| access.may_see(Some(&d.defender.id)));
         let mut hearings: std::collections::HashMap<String, Vec<crate::hearings::HearingView>> =

@@ -142,9 +142,6 @@ pub fn confidential_among(conn: &mut DbConnection, ids: &[&str]) -> StoreResult<
     Ok(found.into_iter().map(|id| format!("case {id}")).collect())
 }
 
-/// The confidential defenders of a case: partners see none of their records.
-pub use crate::records::hidden_defenders;
-
 /// A case that has not been deleted.
 pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Case> {
     c::cases
@@ -159,7 +156,7 @@ pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Case> {
 /// Opens a case; returns it and its change record.
 pub fn insert(conn: &mut DbConnection, new: Case) -> StoreResult<(Case, ChangeRecord)> {
     diesel::insert_into(c::cases).values(&new).execute(conn)?;
-    let case = get(conn, &new.id)?;
+    let case = new;
     let change = ChangeRecord {
         case_id: case.id.clone(),
         kind: ChangeKind::CaseOpened,

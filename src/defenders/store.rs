@@ -70,13 +70,6 @@ pub fn hidden_alongside(conn: &mut DbConnection, defender_id: &str) -> StoreResu
         .load(conn)?)
 }
 
-/// A defender's name, for the titles of change records.
-pub fn name_of(conn: &mut DbConnection, id: &str) -> StoreResult<String> {
-    Ok(find(conn, id)?
-        .map(|d| d.name)
-        .unwrap_or_else(|| "unknown defender".into()))
-}
-
 pub fn get(conn: &mut DbConnection, id: &str) -> StoreResult<Defender> {
     find(conn, id)?.ok_or_else(|| StoreError::NotFound("defender"))
 }
@@ -85,7 +78,7 @@ pub fn insert(conn: &mut DbConnection, new: Defender) -> StoreResult<Defender> {
     diesel::insert_into(d::defenders)
         .values(&new)
         .execute(conn)?;
-    get(conn, &new.id)
+    Ok(new)
 }
 
 /// Writes `next` over `current`, if the stored version is still the one read.

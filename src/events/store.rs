@@ -150,15 +150,8 @@ pub fn log(
     }
     let mut problems = Problems::new();
     for (i, defender_id) in input.defender_ids.iter().enumerate() {
-        let linked: i64 = case_defenders::table
-            .find((case_id, defender_id))
-            .count()
-            .get_result(conn)?;
-        if linked == 0 {
-            problems.add(
-                format!("defender_ids[{i}]"),
-                "must be a defender linked to this case",
-            );
+        if !crate::records::is_linked(conn, case_id, defender_id)? {
+            problems.add(format!("defender_ids[{i}]"), crate::records::NOT_LINKED);
         }
     }
     if let Some(intervention_id) = &input.intervention_id {

@@ -265,6 +265,21 @@ pub fn nullable<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
+/// A query parameter that bounds a period: an RFC 3339 instant, or a date standing for
+/// its start (or, with `end_of_day`, its end) in UTC; a bad one is added to `problems`.
+pub fn parse_bound_param(
+    name: &str,
+    value: Option<&str>,
+    end_of_day: bool,
+    problems: &mut Problems,
+) -> Option<chrono::NaiveDateTime> {
+    let at = crate::domain::timestamp::bound(value?, end_of_day);
+    if at.is_none() {
+        problems.add(name, crate::domain::timestamp::BOUND_RULE);
+    }
+    at
+}
+
 /// Parses an optional vocabulary value in a query parameter.
 pub fn parse_vocab_param<T>(
     name: &str,

@@ -10,8 +10,8 @@ mod query;
 
 pub use body::ApiJson;
 pub use fields::{
-    cross_field, deserialize_collecting, nullable, parse_body, parse_vocab_param, present,
-    validation_errors, Problems,
+    cross_field, deserialize_collecting, nullable, parse_body, parse_bound_param,
+    parse_vocab_param, present, validation_errors, Problems,
 };
 pub use page::{Cursor, Page, PageKey, PageRequest, DEFAULT_LIMIT, MAX_LIMIT};
 pub use precondition::IfMatch;

@@ -106,7 +106,7 @@ pub fn insert(conn: &mut DbConnection, new: Intervention) -> StoreResult<Interve
     diesel::insert_into(i::interventions)
         .values(&new)
         .execute(conn)?;
-    get(conn, &new.id)
+    Ok(new)
 }
 
 /// Serialises the writes that point an existing intervention at another one. On

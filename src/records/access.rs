@@ -12,58 +12,55 @@ use diesel::prelude::*;
 pub struct CaseAccess {
     pub case_id: String,
     pub confidential: bool,
-    /// The case's confidential defenders.
+    /// The case's confidential defenders, once `load_hidden` has read them.
     pub hidden: Vec<String>,
     pub public: bool,
 }
 
 impl CaseAccess {
-    /// The access `visibility` has to a case not deleted; a case it may not see is
-    /// "no `missing` with that id", exactly like a missing one.
+    /// The access `visibility` has to a case whose `confidential` flag is known; a case
+    /// it may not see is "no `missing` with that id", exactly like a missing one. The
+    /// case's confidential defenders are not known yet (`load_hidden`).
+    pub fn new(
+        case_id: &str,
+        confidential: bool,
+        visibility: Visibility,
+        missing: &'static str,
+    ) -> StoreResult<Self> {
+        let public = visibility.is_public();
+        if confidential && public {
+            return Err(StoreError::NotFound(missing));
+        }
+        Ok(CaseAccess {
+            case_id: case_id.to_string(),
+            confidential,
+            hidden: Vec::new(),
+            public,
+        })
+    }
+
+    /// The access to a case not deleted, read by id.
     pub fn load(
         conn: &mut DbConnection,
         case_id: &str,
         visibility: Visibility,
         missing: &'static str,
     ) -> StoreResult<Self> {
-        let confidential: Option<bool> = cases::table
+        let confidential: bool = cases::table
             .find(case_id)
             .filter(cases::deleted_at.is_null())
             .select(cases::confidential)
             .first(conn)
-            .optional()?;
-        let public = visibility.is_public();
-        match confidential {
-            Some(true) if public => Err(StoreError::NotFound(missing)),
-            None => Err(StoreError::NotFound(missing)),
-            Some(confidential) => Ok(CaseAccess {
-                case_id: case_id.to_string(),
-                confidential,
-                hidden: hidden_defenders(conn, case_id)?,
-                public,
-            }),
-        }
+            .optional()?
+            .ok_or(StoreError::NotFound(missing))?;
+        Self::new(case_id, confidential, visibility, missing)
     }
 
-    /// The access to a case already read and found visible.
-    pub fn of(
-        conn: &mut DbConnection,
-        case_id: &str,
-        confidential: bool,
-        visibility: Visibility,
-    ) -> StoreResult<Self> {
-        let public = visibility.is_public();
-        Ok(CaseAccess {
-            case_id: case_id.to_string(),
-            confidential,
-            // Staff see every record; only partners need to know which to leave out.
-            hidden: if public {
-                hidden_defenders(conn, case_id)?
-            } else {
-                Vec::new()
-            },
-            public,
-        })
+    /// Reads the case's confidential defenders: needed only where records name
+    /// defenders (to leave them out for partners, to audit staff reads of them).
+    pub fn load_hidden(&mut self, conn: &mut DbConnection) -> StoreResult<()> {
+        self.hidden = hidden_defenders(conn, &self.case_id)?;
+        Ok(())
     }
 
     /// Whether the reader may see a record about `defender` (or about nobody).

@@ -44,20 +44,21 @@ impl Parent {
         }
     }
 
-    /// The case a parent record belongs to, if it exists in a case not deleted.
-    fn case_of(self, conn: &mut DbConnection, id: &str) -> StoreResult<String> {
+    /// The case a parent record belongs to and whether it is confidential, if the
+    /// parent exists in a case not deleted.
+    fn case_of(self, conn: &mut DbConnection, id: &str) -> StoreResult<(String, bool)> {
         let found = match self {
             Parent::Case => cases::table
                 .find(id)
                 .filter(cases::deleted_at.is_null())
-                .select(cases::id)
+                .select((cases::id, cases::confidential))
                 .first(conn)
                 .optional()?,
             Parent::Trial => trials::table
                 .inner_join(cases::table)
                 .filter(trials::id.eq(id))
                 .filter(cases::deleted_at.is_null())
-                .select(trials::case_id)
+                .select((trials::case_id, cases::confidential))
                 .first(conn)
                 .optional()?,
         };
@@ -178,7 +179,10 @@ pub fn read<R: CaseRecord>(
     visibility: Visibility,
 ) -> StoreResult<(R, Vec<String>)> {
     let record: R = get(conn, id)?;
-    let access = CaseAccess::load(conn, record.case_id(), visibility, R::KIND)?;
+    let mut access = CaseAccess::load(conn, record.case_id(), visibility, R::KIND)?;
+    if record.defender_id().is_some() {
+        access.load_hidden(conn)?;
+    }
     if !access.may_see(record.defender_id()) {
         return Err(StoreError::NotFound(R::KIND));
     }
@@ -196,9 +200,13 @@ pub fn page<R: CaseRecord>(
     after: Option<R::Key>,
     limit: i64,
 ) -> StoreResult<(Vec<R>, CaseAccess)> {
-    let case_id = R::PARENT.case_of(conn, parent_id)?;
-    let access = CaseAccess::load(conn, &case_id, visibility, R::PARENT.kind())?;
-    Ok((R::page(conn, parent_id, after, limit)?, access))
+    let (case_id, confidential) = R::PARENT.case_of(conn, parent_id)?;
+    let mut access = CaseAccess::new(&case_id, confidential, visibility, R::PARENT.kind())?;
+    let rows = R::page(conn, parent_id, after, limit)?;
+    if rows.iter().any(|r| r.defender_id().is_some()) {
+        access.load_hidden(conn)?;
+    }
+    Ok((rows, access))
 }
 
 /// A case's records of one kind as `visibility` may see them.
@@ -238,7 +246,7 @@ pub fn create<R: CaseRecord>(
     parent_id: &str,
     input: R::Create,
 ) -> StoreResult<(R, ChangeRecord)> {
-    let case_id = R::PARENT.case_of(conn, parent_id)?;
+    let (case_id, _) = R::PARENT.case_of(conn, parent_id)?;
     let parent = ParentRef {
         id: parent_id.to_string(),
         case_id,
@@ -294,6 +302,18 @@ pub fn set<T>(field: &mut T, value: Option<T>) {
     }
 }
 
+/// Why a defender named by a record of a case is refused.
+pub const NOT_LINKED: &str = "must be a defender linked to this case";
+
+/// Whether the defender is linked to the case.
+pub fn is_linked(conn: &mut DbConnection, case_id: &str, defender_id: &str) -> StoreResult<bool> {
+    let linked: i64 = case_defenders::table
+        .find((case_id, defender_id))
+        .count()
+        .get_result(conn)?;
+    Ok(linked > 0)
+}
+
 /// 422 on `defender_id` unless the defender is linked to the case; a record that
 /// keeps its defender (`previous`) is not checked again.
 pub fn require_linked(
@@ -302,19 +322,8 @@ pub fn require_linked(
     defender_id: &str,
     previous: Option<&str>,
 ) -> StoreResult<()> {
-    if previous == Some(defender_id) {
+    if previous == Some(defender_id) || is_linked(conn, case_id, defender_id)? {
         return Ok(());
     }
-    let linked: i64 = case_defenders::table
-        .filter(case_defenders::case_id.eq(case_id))
-        .filter(case_defenders::defender_id.eq(defender_id))
-        .count()
-        .get_result(conn)?;
-    if linked == 0 {
-        return Err(crate::store::invalid(
-            "defender_id",
-            "must be a defender linked to this case",
-        ));
-    }
-    Ok(())
+    Err(crate::store::invalid("defender_id", NOT_LINKED))
 }

@@ -58,13 +58,13 @@ pub fn subscriber(conn: &mut DbConnection, id: &str) -> StoreResult<Subscriber> 
 
 /// Checks that a case target exists (and, for a partner, is not confidential): both
 /// are reported alike so a partner learns nothing about confidential cases.
-pub fn check_case(conn: &mut DbConnection, case_id: &str, public: bool) -> StoreResult<()> {
+pub fn check_case(
+    conn: &mut DbConnection,
+    case_id: &str,
+    visibility: Visibility,
+) -> StoreResult<()> {
     use crate::schema::cases;
-    let shown = if public {
-        vec![false]
-    } else {
-        vec![false, true]
-    };
+    let shown = visibility.confidential_values();
     let found: i64 = cases::table
         .find(case_id)
         .filter(cases::deleted_at.is_null())
@@ -148,15 +148,27 @@ fn new_confirmation_link(
 }
 
 /// The subscriptions a reader may see: a partner never learns of a confidential case,
-/// not even through a subscription staff made for it. `visible` holds the values of the
-/// cases' `confidential` column the reader may see.
+/// not even through a subscription staff made for it. `unseen` holds the values of the
+/// cases' `confidential` column the reader may not see (none for staff, so that their
+/// reads look up no case).
 #[diesel::dsl::auto_type]
-fn visible_to(visible: Vec<bool>) -> _ {
+fn visible_to(unseen: Vec<bool>) -> _ {
     let case_scope: &'static str = "case";
-    let visible_cases = crate::schema::cases::table
-        .filter(crate::schema::cases::confidential.eq_any(visible))
+    let unseen_cases = crate::schema::cases::table
+        .filter(crate::schema::cases::confidential.eq_any(unseen))
         .select(crate::schema::cases::id);
-    s::scope.ne(case_scope).or(s::target.eq_any(visible_cases))
+    s::scope
+        .ne(case_scope)
+        .or(diesel::dsl::not(s::target.eq_any(unseen_cases)))
+}
+
+/// The values of a case's `confidential` column `visibility` may not see.
+fn unseen(visibility: Visibility) -> Vec<bool> {
+    if visibility.is_public() {
+        vec![true]
+    } else {
+        Vec::new()
+    }
 }
 
 pub fn view(
@@ -168,7 +180,7 @@ pub fn view(
         .inner_join(sr::table)
         .filter(s::id.eq(id))
         .filter(s::cancelled_at.is_null())
-        .filter(visible_to(visibility.confidential_values()))
+        .filter(visible_to(unseen(visibility)))
         .select((Subscription::as_select(), Subscriber::as_select()))
         .first(conn)
         .optional()?
@@ -180,7 +192,7 @@ pub fn get(conn: &mut DbConnection, id: &str, visibility: Visibility) -> StoreRe
     s::table
         .filter(s::id.eq(id))
         .filter(s::cancelled_at.is_null())
-        .filter(visible_to(visibility.confidential_values()))
+        .filter(visible_to(unseen(visibility)))
         .select(Subscription::as_select())
         .first(conn)
         .optional()?
@@ -203,7 +215,7 @@ pub fn list(
     let mut query = s::table
         .inner_join(sr::table)
         .filter(s::cancelled_at.is_null())
-        .filter(visible_to(filter.visibility.confidential_values()))
+        .filter(visible_to(unseen(filter.visibility)))
         .select((Subscription::as_select(), Subscriber::as_select()))
         .into_boxed();
     if let Some(subscriber_id) = &filter.subscriber_id {

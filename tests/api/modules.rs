@@ -68,7 +68,9 @@ fn dependencies(src: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
         .filter(|m| m != "lib" && m != "main")
         .collect();
     let path_use = Regex::new(r"crate::(\w+)").expect("regex");
-    let group_use = Regex::new(r"crate::\{([^}]*)").expect("regex");
+    // A grouped import may span lines: `use crate::{\n    cases, events,\n};`.
+    let group_use = Regex::new(r"(?s)crate::\{([^}]*)").expect("regex");
+    let comment = Regex::new(r"(?m)^\s*//.*$").expect("regex");
     let mut graph: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
     for file in &files {
         let from = top(file);
@@ -76,30 +78,27 @@ fn dependencies(src: &Path) -> BTreeMap<String, BTreeMap<String, String>> {
             continue;
         }
         let source = without_tests(&std::fs::read_to_string(file).expect("read a source file"));
-        for (n, line) in source.lines().enumerate() {
-            if line.trim_start().starts_with("//") {
-                continue;
-            }
-            let mut named: Vec<String> = path_use
-                .captures_iter(line)
-                .map(|c| c[1].to_string())
-                .collect();
-            for group in group_use.captures_iter(line) {
-                named.extend(
-                    group[1]
-                        .split(',')
-                        .map(|m| m.trim().split("::").next().unwrap_or_default().to_string()),
-                );
-            }
-            for to in named {
-                if to != from && modules.contains(&to) {
-                    let place = format!("{}:{}", file.display(), n + 1);
-                    graph
-                        .entry(from.clone())
-                        .or_default()
-                        .entry(to)
-                        .or_insert(place);
-                }
+        let source = comment.replace_all(&source, "");
+        let line_of = |at: usize| source[..at].matches('\n').count() + 1;
+        let mut named: Vec<(String, usize)> = path_use
+            .captures_iter(&source)
+            .map(|c| (c[1].to_string(), line_of(c.get(0).expect("match").start())))
+            .collect();
+        for group in group_use.captures_iter(&source) {
+            let line = line_of(group.get(0).expect("match").start());
+            named.extend(group[1].split(',').map(|m| {
+                let name = m.trim().split("::").next().unwrap_or_default();
+                (name.to_string(), line)
+            }));
+        }
+        for (to, line) in named {
+            if to != from && modules.contains(&to) {
+                let place = format!("{}:{line}", file.display());
+                graph
+                    .entry(from.clone())
+                    .or_default()
+                    .entry(to)
+                    .or_insert(place);
             }
         }
     }
