@@ -85,3 +85,68 @@ impl<T: Serialize> Serialize for AsSeenBy<'_, T> {
         result
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::defenders::Defender;
+    use crate::hearings::HearingView;
+    use crate::vocabulary::{DefenderRole, HearingStatus};
+    use std::collections::BTreeSet;
+
+    /// The keys a staff body has and a partner's lacks.
+    fn dropped<T: Serialize>(body: &T) -> BTreeSet<String> {
+        let keys = |visibility| match serde_json::to_value(AsSeenBy { visibility, body }) {
+            Ok(serde_json::Value::Object(map)) => map.keys().cloned().collect::<BTreeSet<_>>(),
+            other => panic!("{other:?}"),
+        };
+        let (staff, partner) = (keys(Visibility::Staff), keys(Visibility::Public));
+        staff.difference(&partner).cloned().collect()
+    }
+
+    #[test]
+    fn the_fields_marked_staff_only_are_the_ones_left_out_of_changes_and_the_mark_ends() {
+        let now = crate::db::now();
+        let defender = Defender {
+            id: "d".into(),
+            name: "Maks Bokayev".into(),
+            other_names: "[]".into(),
+            search_names: "maks bokayev".into(),
+            role: DefenderRole::Activist,
+            organisation: None,
+            country: "KZ".into(),
+            details: Some("Phone".into()),
+            confidential: false,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        };
+        let hearing = HearingView {
+            id: "h".into(),
+            trial_id: "t".into(),
+            case_id: "c".into(),
+            scheduled_at: "2016-10-12T10:00:00+05:00".into(),
+            time_zone: "Asia/Atyrau".into(),
+            status: HearingStatus::Held,
+            description: None,
+            observers: Some("Observer A.".into()),
+            violations: None,
+            version: 1,
+            created_at: "2016-10-01T00:00:00Z".into(),
+            updated_at: "2016-10-01T00:00:00Z".into(),
+        };
+        let marked: BTreeSet<String> = dropped(&defender)
+            .union(&dropped(&hearing))
+            .cloned()
+            .collect();
+        let listed: BTreeSet<String> = STAFF_ONLY_FIELDS.iter().map(|f| f.to_string()).collect();
+        assert_eq!(marked, listed);
+        // Serializing for a partner leaves the thread serializing for staff afterwards.
+        let _ = serde_json::to_value(AsSeenBy {
+            visibility: Visibility::Public,
+            body: &defender,
+        });
+        assert_eq!(current_reader(), Visibility::Staff);
+        assert_eq!(serde_json::to_value(&defender).unwrap()["details"], "Phone");
+    }
+}

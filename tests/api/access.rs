@@ -519,6 +519,36 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
         (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
     );
     assert_eq!(body, missing);
+    // Each record of a confidential case, and a record about a confidential defender
+    // in a public one, read by its own id: as found by staff.
+    let staff_first = |path: String| {
+        let app = &app;
+        async move { json_body(app.get(&path).await).await["items"][0].clone() }
+    };
+    let secret_charge = json_body(app.get(&format!("/api/v1/cases/{p}/charges")).await).await
+        ["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["defender_id"] == s)
+        .expect("a charge against the confidential defender")
+        .clone();
+    let hidden_trial = staff_first(format!("/api/v1/cases/{h}/trials")).await;
+    let hidden_hearing =
+        staff_first(format!("/api/v1/trials/{}/hearings", id(&hidden_trial))).await;
+    let (_, unknown_charge) = get_as(
+        &partner,
+        &app,
+        "/api/v1/charges/00000000000000000000000000000000",
+    )
+    .await;
+    let (status, charge) = get_as(
+        &partner,
+        &app,
+        &format!("/api/v1/charges/{}", id(&secret_charge)),
+    )
+    .await;
+    assert_eq!((status, &charge), (StatusCode::NOT_FOUND, &unknown_charge));
     for path in [
         format!("/api/v1/cases/{h}/events"),
         format!("/api/v1/cases/{h}/trials"),
@@ -526,6 +556,9 @@ async fn partners_never_see_confidential_records_or_staff_only_fields() {
         format!("/api/v1/defenders/{s}"),
         format!("/api/v1/defenders/{s}/cases"),
         format!("/api/v1/defenders/{s}/events"),
+        format!("/api/v1/trials/{}", id(&hidden_trial)),
+        format!("/api/v1/trials/{}/hearings", id(&hidden_trial)),
+        format!("/api/v1/hearings/{}", id(&hidden_hearing)),
     ] {
         assert_eq!(
             get_as(&partner, &app, &path).await.0,

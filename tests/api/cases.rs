@@ -172,6 +172,13 @@ async fn cases_are_filtered_by_every_list_parameter() {
         &["country", "limit", "status", "updated_since"],
     )
     .await;
+    // A year past 2100 and a subject of spaces are refused, as the document states.
+    assert_invalid(
+        app.get("/api/v1/cases?updated_since=2999-01-01T00:00:00Z&subject=%20%20")
+            .await,
+        &["subject", "updated_since"],
+    )
+    .await;
     let all = collect_pages(&app, "/api/v1/cases", 1).await;
     assert_eq!(
         all,

@@ -909,3 +909,57 @@ async fn of_simultaneous_edits_with_the_same_etag_exactly_one_wins() {
     }
     assert_eq!(change_records(&app, id(&charge)).len(), 3);
 }
+
+/// A write that finds the record at another version than the one it read (an edit
+/// that landed between the read and the write) is refused with 412 and records
+/// nothing; here the database silently skips the row, as a lost race does.
+#[tokio::test]
+async fn a_change_that_loses_a_race_after_the_version_check_is_refused_and_leaves_no_trace() {
+    use diesel::RunQueryDsl;
+    let app = spawn_app().await;
+    let (case, defender) = app.case_with_defender().await;
+    let charge = app
+        .create(
+            &charges_of(&case),
+            json!({"defender_id": id(&defender), "legal_basis": "art. 174"}),
+        )
+        .await;
+    let mut conn = app.db();
+    let ddl: &[&str] = if crate::helpers::backend_is_postgres() {
+        &[
+            "CREATE FUNCTION skip_row() RETURNS trigger AS $$ BEGIN RETURN NULL; END $$ LANGUAGE plpgsql",
+            "CREATE TRIGGER skip_update BEFORE UPDATE ON charges FOR EACH ROW EXECUTE FUNCTION skip_row()",
+            "CREATE TRIGGER skip_delete BEFORE DELETE ON charges FOR EACH ROW EXECUTE FUNCTION skip_row()",
+        ]
+    } else {
+        &[
+            "CREATE TRIGGER skip_update BEFORE UPDATE ON charges BEGIN SELECT RAISE(IGNORE); END",
+            "CREATE TRIGGER skip_delete BEFORE DELETE ON charges BEGIN SELECT RAISE(IGNORE); END",
+        ]
+    };
+    for statement in ddl {
+        diesel::sql_query(*statement).execute(&mut conn).unwrap();
+    }
+    let events_before = app.count("events");
+    let path = charge_path(&charge);
+    let changed = app
+        .patch(&path, Some("\"1\""), &json!({"status": "dropped"}))
+        .await;
+    let problem = assert_problem(changed, StatusCode::PRECONDITION_FAILED).await;
+    assert_eq!(
+        problem["detail"],
+        "the charge was changed meanwhile; fetch it again"
+    );
+    let deleted = app.delete(&path, Some("\"1\"")).await;
+    let problem = assert_problem(deleted, StatusCode::PRECONDITION_FAILED).await;
+    assert_eq!(
+        problem["detail"],
+        "the charge was changed meanwhile; fetch it again"
+    );
+    assert_eq!(app.count("events"), events_before, "no change record");
+    let still = json_body(app.get(&path).await).await;
+    assert_eq!(
+        (still["status"].as_str(), still["version"].as_i64()),
+        (Some("pending"), Some(1))
+    );
+}

@@ -772,6 +772,13 @@ async fn the_defenders_an_event_names_are_rows_of_their_own_and_an_upgrade_fills
     .unwrap()
     .to_string();
     assert_eq!(reverted, "20261202000007");
+    // Lists written before ids were checked for repeats may name a defender twice.
+    diesel::sql_query(format!(
+        "UPDATE events SET defender_ids = '[\"{0}\",\"{0}\"]' WHERE title = 'Summoned for questioning'",
+        id(&named)
+    ))
+    .execute(&mut conn)
+    .unwrap();
     case_tracker::db::run_migrations(&mut conn).unwrap();
     assert_eq!(rows(&app), expected);
     assert_eq!(partner_titles().await, before);

@@ -429,9 +429,14 @@ async fn the_openapi_document_states_the_rules_the_service_enforces() {
         (title["minLength"].as_u64(), title["maxLength"].as_u64()),
         (Some(1), Some(300))
     );
-    assert!(
-        title["pattern"].as_str().unwrap().contains("\\u0000"),
+    assert_eq!(
+        title["pattern"],
+        case_tracker::domain::schema::non_blank_pattern(),
         "{title}"
+    );
+    assert_eq!(
+        schema("CreateCase", "summary")["pattern"],
+        case_tracker::domain::schema::no_nul_pattern()
     );
     assert_eq!(schema("CreateCase", "summary")["maxLength"], 20000);
     assert_eq!(
@@ -621,12 +626,19 @@ async fn a_write_the_database_refuses_answers_409_without_the_database_s_words()
         .unwrap();
     app.create_case("Only once").await;
     let before = app.count("cases");
-    for body in [
-        json!({"title": "Only once", "country": "KZ"}),
-        json!({"title": "In Andorra", "country": "AD"}),
+    for (body, said) in [
+        (
+            json!({"title": "Only once", "country": "KZ"}),
+            "a record with the same values exists already",
+        ),
+        (
+            json!({"title": "In Andorra", "country": "AD"}),
+            "the change would break a link between records: a record it names does not exist, or another record still refers to it",
+        ),
     ] {
         let response = app.post("/api/v1/cases", &body).await;
         let problem = assert_problem(response, StatusCode::CONFLICT).await;
+        assert_eq!(problem["detail"], said);
         let detail = problem["detail"].as_str().unwrap().to_lowercase();
         for word in [
             "constraint",
